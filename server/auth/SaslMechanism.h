@@ -1,0 +1,64 @@
+#pragma once
+
+#include "auth/ScramCredentials.h"
+
+#include <QByteArray>
+#include <QString>
+#include <functional>
+#include <memory>
+#include <optional>
+
+// SASL failure conditions of RFC 6120 §6.5, in urn:ietf:params:xml:ns:xmpp-sasl.
+enum class SaslFailure {
+    Aborted,
+    AccountDisabled,
+    CredentialsExpired,
+    EncryptionRequired,
+    IncorrectEncoding,
+    InvalidAuthzid,
+    InvalidMechanism,
+    MalformedRequest,
+    MechanismTooWeak,
+    NotAuthorized,
+    TemporaryAuthFailure,
+};
+QString saslFailureName(SaslFailure failure);
+
+// What a mechanism needs from the account store; the mechanisms never touch storage themselves.
+class SaslCredentialLookup
+{
+public:
+    virtual ~SaslCredentialLookup() = default;
+    // The prepared username's SCRAM data for the given hash, or nullopt if there is no such
+    // account. Implementations must not reveal existence through timing (the caller fakes it).
+    virtual std::optional<ScramCredentials> scramCredentials(const QString &username, Crypto::Hash hash) = 0;
+    // PLAIN: verify by deriving with the stored salt and comparing StoredKey.
+    virtual bool verifyPassword(const QString &username, const QString &password) = 0;
+};
+
+// A server-side SASL mechanism as a pure state machine (no I/O): each client message goes in,
+// a step result comes out. Payloads are raw (already base64-decoded).
+class SaslMechanism
+{
+public:
+    struct Step
+    {
+        enum class Kind { Challenge, Success, Failure } kind;
+        QByteArray payload;              // challenge data, or additional data with success
+        SaslFailure failure = SaslFailure::NotAuthorized;
+        QString text;                    // optional human-readable text on failure
+    };
+
+    virtual ~SaslMechanism() = default;
+    virtual QString name() const = 0;
+    // The first message (<auth/> payload, may be empty) and each <response/> thereafter.
+    virtual Step step(const QByteArray &clientMessage) = 0;
+    // Set once Success was returned: the authenticated (prepared) username.
+    virtual QString authenticatedUsername() const = 0;
+
+    // Mechanisms offered given whether the stream is encrypted and whether PLAIN over
+    // plaintext is allowed. Order is preference order.
+    static QStringList availableMechanisms(bool encrypted, bool allowPlainWithoutTls);
+    // Null if the name is unknown.
+    static std::unique_ptr<SaslMechanism> create(const QString &name, SaslCredentialLookup *lookup);
+};

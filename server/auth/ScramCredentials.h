@@ -1,0 +1,23 @@
+#pragma once
+
+#include "auth/Crypto.h"
+
+#include <QByteArray>
+
+// What the database keeps for one SCRAM hash: never the password (RFC 5802 §3).
+struct ScramCredentials
+{
+    QByteArray salt;
+    int iterations = 0;
+    QByteArray storedKey;
+    QByteArray serverKey;
+
+    bool isValid() const { return !salt.isEmpty() && iterations > 0 && !storedKey.isEmpty(); }
+
+    // SaltedPassword = Hi(password, salt, i); ClientKey = HMAC(SaltedPassword, "Client Key");
+    // StoredKey = H(ClientKey); ServerKey = HMAC(SaltedPassword, "Server Key").
+    // The password must already be SASLprep'ed (see Sasl::saslPrep).
+    static ScramCredentials derive(Crypto::Hash algorithm, const QByteArray &password,
+                                   const QByteArray &salt, int iterations);
+    static ScramCredentials generate(Crypto::Hash algorithm, const QByteArray &password, int iterations);
+};

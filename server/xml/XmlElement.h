@@ -1,0 +1,82 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QSharedDataPointer>
+#include <QString>
+
+class XmlElementData;
+
+// One XML element with its namespace, attributes and ordered children (elements and text).
+// Implicitly shared: copying is cheap, a copy detaches on first write. A default-constructed
+// element is null; text nodes are elements with isText() true and no name.
+class XmlElement
+{
+public:
+    struct Attribute
+    {
+        QString name;   // qualified as written, e.g. "xml:lang" or "type"
+        QString value;
+        bool operator==(const Attribute &other) const = default;
+    };
+
+    XmlElement();
+    explicit XmlElement(const QString &name, const QString &xmlns = QString());
+    XmlElement(const XmlElement &other);
+    XmlElement(XmlElement &&other) noexcept;
+    XmlElement &operator=(const XmlElement &other);
+    XmlElement &operator=(XmlElement &&other) noexcept;
+    ~XmlElement();
+
+    static XmlElement textNode(const QString &text);
+
+    bool isNull() const;
+    bool isText() const;
+
+    QString name() const;
+    QString xmlns() const;
+    void setXmlns(const QString &xmlns);
+
+    bool hasAttribute(const QString &name) const;
+    QString attribute(const QString &name, const QString &defaultValue = QString()) const;
+    // Sets or replaces; a null value removes the attribute.
+    XmlElement &setAttribute(const QString &name, const QString &value);
+    void removeAttribute(const QString &name);
+    const QList<Attribute> &attributes() const;
+
+    // All children in document order, text nodes included.
+    const QList<XmlElement> &children() const;
+    QList<XmlElement> childElements() const;
+    // First child element matching name (any if empty) and namespace (any if empty); null if none.
+    XmlElement firstChildElement(const QString &name = QString(), const QString &xmlns = QString()) const;
+    bool hasChildElement(const QString &name, const QString &xmlns = QString()) const;
+    // Concatenated text of the first matching child element; null string if there is none.
+    QString childText(const QString &name, const QString &xmlns = QString()) const;
+
+    XmlElement &appendChild(const XmlElement &child);
+    XmlElement &appendText(const QString &text);
+    // Convenience: appends <name xmlns?>text</name>.
+    XmlElement &appendTextElement(const QString &name, const QString &text, const QString &xmlns = QString());
+    void removeChildElements(const QString &name, const QString &xmlns = QString());
+    void clearChildren();
+
+    // Concatenated direct text children.
+    QString text() const;
+    // For a text node, its text; for an element, text().
+    QString textContent() const;
+
+    // Serialises with the xmlns attribute written only where it differs from the parent's.
+    QByteArray toXml(const QString &inheritedXmlns = QString()) const;
+    QString toString(const QString &inheritedXmlns = QString()) const;
+
+    // Deep structural equality (names, namespaces, attributes in order, children).
+    bool operator==(const XmlElement &other) const;
+    bool operator!=(const XmlElement &other) const { return !(*this == other); }
+
+private:
+    void serialize(QByteArray &out, const QString &inheritedXmlns) const;
+    QSharedDataPointer<XmlElementData> d;
+};
+
+// Escapes &, <, >, " and ' for use in text or attribute values.
+QByteArray xmlEscape(const QString &text);
