@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <optional>
 
@@ -39,5 +40,13 @@ inline constexpr auto Namespace = "urn:ietf:params:xml:ns:xmpp-streams";
 // The element name of the condition, e.g. "not-well-formed".
 QString conditionName(Condition condition);
 std::optional<Condition> conditionFromName(const QString &name);
+
+// The serialised <stream:error> element, ready to write on the stream (whose root element
+// declares the "stream" prefix), e.g. for NotWellFormed and "oops":
+// <stream:error><not-well-formed xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>
+// <text xmlns="urn:ietf:params:xml:ns:xmpp-streams">oops</text></stream:error>
+// (without the line break). The <text/> child only when text is not empty; the children are
+// written by XmlElement::toXml, with its quoting and escaping.
+QByteArray streamErrorXml(Condition condition, const QString &text = QString());
 
 } // namespace StreamError
