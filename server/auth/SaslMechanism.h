@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,4 +62,29 @@ public:
     static QStringList availableMechanisms(bool encrypted, bool allowPlainWithoutTls);
     // Null if the name is unknown.
     static std::unique_ptr<SaslMechanism> create(const QString &name, SaslCredentialLookup *lookup);
+
+    // Optional: the domain the server authenticates for. When set, an authzid in the bare JID
+    // form "user@domain" naming the authenticating user is accepted, as well as the bare
+    // username. Without it only an empty authzid or one equal to the username is accepted.
+    void setLocalDomain(const QString &domain) { m_localDomain = domain; }
+    QString localDomain() const { return m_localDomain; }
+
+protected:
+    // Whether the (already UTF-8-decoded) authzid may be used by the prepared username.
+    bool authzidAllowed(const QString &authzid, const QString &preparedUsername) const;
+    static Step challenge(const QByteArray &payload)
+    {
+        return Step{Step::Kind::Challenge, payload, SaslFailure::NotAuthorized, {}};
+    }
+    static Step success(const QByteArray &payload)
+    {
+        return Step{Step::Kind::Success, payload, SaslFailure::NotAuthorized, {}};
+    }
+    static Step failure(SaslFailure condition, const QString &text = {})
+    {
+        return Step{Step::Kind::Failure, {}, condition, text};
+    }
+
+private:
+    QString m_localDomain;
 };

@@ -7,6 +7,10 @@
 // What the database keeps for one SCRAM hash: never the password (RFC 5802 §3).
 struct ScramCredentials
 {
+    // Iteration count for new accounts (Prosody's default); also what an unknown user is shown.
+    static constexpr int DefaultIterations = 10000;
+    static constexpr int SaltLength = 16;
+
     QByteArray salt;
     int iterations = 0;
     QByteArray storedKey;
@@ -19,5 +23,7 @@ struct ScramCredentials
     // The password must already be SASLprep'ed (see Sasl::saslPrep).
     static ScramCredentials derive(Crypto::Hash algorithm, const QByteArray &password,
                                    const QByteArray &salt, int iterations);
-    static ScramCredentials generate(Crypto::Hash algorithm, const QByteArray &password, int iterations);
+    // A fresh random salt of SaltLength bytes.
+    static ScramCredentials generate(Crypto::Hash algorithm, const QByteArray &password,
+                                     int iterations = DefaultIterations);
 };
