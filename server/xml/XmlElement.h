@@ -39,7 +39,8 @@ public:
 
     bool hasAttribute(const QString &name) const;
     QString attribute(const QString &name, const QString &defaultValue = QString()) const;
-    // Sets or replaces; a null value removes the attribute.
+    // Sets or replaces; a null value removes the attribute. "xmlns" is not an attribute: it
+    // sets the namespace (setXmlns) so the namespace is never written twice.
     XmlElement &setAttribute(const QString &name, const QString &value);
     void removeAttribute(const QString &name);
     const QList<Attribute> &attributes() const;
@@ -53,19 +54,23 @@ public:
     // Concatenated text of the first matching child element; null string if there is none.
     QString childText(const QString &name, const QString &xmlns = QString()) const;
 
+    // A null child is ignored.
     XmlElement &appendChild(const XmlElement &child);
+    XmlElement &appendChild(XmlElement &&child);
     XmlElement &appendText(const QString &text);
     // Convenience: appends <name xmlns?>text</name>.
     XmlElement &appendTextElement(const QString &name, const QString &text, const QString &xmlns = QString());
     void removeChildElements(const QString &name, const QString &xmlns = QString());
     void clearChildren();
 
-    // Concatenated direct text children.
+    // Concatenated direct text children (empty, not null, for an element without text).
     QString text() const;
     // For a text node, its text; for an element, text().
     QString textContent() const;
 
     // Serialises with the xmlns attribute written only where it differs from the parent's.
+    // An element whose xmlns() is empty takes its parent's namespace (no xmlns='' is written),
+    // which suits trees built in code; text is written escaped, attribute values in "quotes".
     QByteArray toXml(const QString &inheritedXmlns = QString()) const;
     QString toString(const QString &inheritedXmlns = QString()) const;
 
@@ -78,5 +83,6 @@ private:
     QSharedDataPointer<XmlElementData> d;
 };
 
-// Escapes &, <, >, " and ' for use in text or attribute values.
+// Escapes &, <, >, " and ' for use in text or attribute values (also CR, LF and TAB as character
+// references, which a reader would otherwise normalise in an attribute value), UTF-8 encoded.
 QByteArray xmlEscape(const QString &text);

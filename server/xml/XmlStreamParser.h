@@ -11,6 +11,7 @@
 // feed(); the stream header, every complete top-level (depth 1) element and the stream end come
 // out through the Handler. Restricted XML (RFC 6120 §11.1: DTDs, comments, processing
 // instructions) and malformed input produce one error, after which the parser stays failed.
+// Only UTF-8 is accepted (§11.6); non-space character data between stanzas is bad-format.
 class XmlStreamParser
 {
 public:
@@ -27,10 +28,15 @@ public:
         virtual void streamFailed(StreamError::Condition condition, const QString &text) = 0;
     };
 
+    // Breaking any of these is policy-violation, detected at the exact offending byte.
     struct Limits
     {
+        // Bytes of one top-level element, counted from the end of the previous one (whitespace
+        // between stanzas is not counted); before the header, bytes from the document start.
         qint64 maxStanzaBytes = 256 * 1024;
+        // Element nesting, the stanza itself being 1.
         int maxDepth = 64;
+        // Attributes plus namespace declarations on one element, the header included.
         int maxAttributes = 64;
     };
 
@@ -38,17 +44,59 @@ public:
     ~XmlStreamParser();
 
     void setLimits(const Limits &limits);
-    // Parses as much as possible; calls the handler synchronously for each event.
+    // Parses as much as possible; calls the handler synchronously for each event. Ignored once
+    // failed or stopped, after </stream:stream> (until a reset), and when called from a callback.
     void feed(const QByteArray &data);
     // Asks for a fresh parser (stream restart after STARTTLS or SASL success, RFC 6120 §5.4.3.3,
     // §6.4.6). Safe to call from inside a handler callback: it takes effect when that callback
     // returns, and the rest of the bytes of the current feed() are dropped.
+    // Also clears a failure or a stop: the next feed() starts a new document.
     void requestReset();
     bool hasFailed() const;
+    // Ignores all further input until a reset, e.g. once the handler has sent a stream error
+    // itself. Safe inside a callback: no event follows the one being delivered.
+    void stop();
+    bool isStopped() const;
 
 private:
+    // A byte-level pre-pass over the input: it follows tags, quotes, comments, CDATA and PIs
+    // well enough to know the element depth, where each top-level element ends and how many
+    // attributes a start tag has, so the limits are enforced at an exact byte before
+    // QXmlStreamReader buffers or parses the offending part (its duplicate-attribute check is
+    // quadratic). It also validates UTF-8: Qt 6.4's reader, fed in pieces, stalls silently on
+    // some invalid sequences instead of failing. Well-formedness is left to QXmlStreamReader.
+    struct Scanner
+    {
+        enum State : quint8 { Content, TagOpen, StartTag, EndTag, Bang, BangDash, Comment, CData, Pi, Decl, Quote };
+        State state = Content;
+        State afterQuote = Content;
+        char quote = 0;
+        char prev = 0;
+        int run = 0;        // repeated ']', '-' or '?' towards the end of CDATA, comment, PI
+        int brackets = 0;   // '[' nesting inside <!DOCTYPE ...>
+        int equals = 0;     // attributes (and namespace declarations) of the current start tag
+        int depth = 0;      // 1 inside the stream header
+        int utf8Need = 0;      // continuation bytes still expected
+        uchar utf8Low = 0x80;  // range of the next continuation byte (Unicode Table 3-7)
+        uchar utf8High = 0xbf;
+        qint64 pos = 0;        // bytes of the document scanned
+        qint64 boundary = 0;   // offset just past the last complete top-level item
+    };
     void resetNow();
     void fail(StreamError::Condition condition, const QString &text);
+    struct Violation
+    {
+        qsizetype index = -1;   // in the scanned data; -1 if none
+        StreamError::Condition condition = StreamError::Condition::PolicyViolation;
+        QString text;
+    };
+    // The first byte of data that breaks a limit or is not UTF-8.
+    Violation scan(const QByteArray &data);
+    void processTokens();
+    void startElement();
+    void endElement();
+    void handleReaderError();
+    QString intern(QStringView text);
 
     Handler *m_handler;
     Limits m_limits;
@@ -58,5 +106,9 @@ private:
     bool m_resetRequested = false;
     bool m_failed = false;
     bool m_feeding = false;
-    qint64 m_stanzaStartOffset = 0;
+    bool m_stopped = false;
+    bool m_closed = false;       // </stream:stream> seen
+    Scanner m_scanner;
+    QByteArray m_prolog;         // the document's first bytes, to sniff the encoding
+    QList<QString> m_interned;   // element and attribute names, namespaces: shared, not copied
 };

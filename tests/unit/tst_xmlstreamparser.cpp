@@ -1,0 +1,589 @@
+#include "xml/XmlStreamParser.h"
+
+#include <QFile>
+#include <QRandomGenerator>
+#include <QTest>
+
+#include <functional>
+
+using namespace Qt::StringLiterals;
+using Condition = StreamError::Condition;
+
+Q_DECLARE_METATYPE(StreamError::Condition)
+
+namespace {
+
+const QByteArray Header =
+    "<?xml version='1.0'?>"
+    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
+    " to='example.com' version='1.0' xml:lang='en'>"_ba;
+
+// A client stream as a real one looks: starttls, an iq with nested children and entities, a
+// message with a foreign prefix, CDATA and non-ASCII text, whitespace keepalives, the close.
+const QByteArray ClientStream = Header
+    + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\n"
+      "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'>"
+      "<item jid='romeo@example.net' name='R &amp; J'><group>Fr&lt;iends&gt; &#x263A;&#233;</group></item>"
+      "</query></iq>"
+      " \n \t"
+      "<message to='juliet@example.com' type='chat' xml:lang='fr'>"
+      "<body>Bonjour \xc3\xa9 \xf0\x9f\x98\x80 &quot;q&quot; &apos;</body>"
+      "<x:data xmlns:x='urn:example:x' x:kind='v'/><![CDATA[<raw & text>]]></message>"
+      "\n\n   \n"
+      "</stream:stream>"_ba;
+
+struct Recorder : XmlStreamParser::Handler
+{
+    QStringList events;
+    QList<XmlElement> elements;
+    XmlElement header;
+    QString streamNamespace;
+    std::optional<Condition> failure;
+    std::function<void(const XmlElement &)> onElement;
+
+    void streamOpened(const XmlElement &h, const QString &ns) override
+    {
+        header = h;
+        streamNamespace = ns;
+        events << u"open %1 %2"_s.arg(ns, h.toString());
+    }
+    void elementReceived(const XmlElement &element) override
+    {
+        elements << element;
+        events << u"element "_s + element.toString();
+        if (onElement)
+            onElement(element);
+    }
+    void streamClosed() override { events << u"close"_s; }
+    void streamFailed(Condition condition, const QString &) override
+    {
+        failure = condition;
+        events << u"fail %1"_s.arg(int(condition));
+    }
+};
+
+enum class Split { Whole, Bytes, Random };
+
+void feedSplit(XmlStreamParser &parser, const QByteArray &data, Split split, quint32 seed = 0)
+{
+    if (split == Split::Whole) {
+        parser.feed(data);
+        return;
+    }
+    QRandomGenerator random(seed);
+    for (qsizetype i = 0; i < data.size();) {
+        const qsizetype n = split == Split::Bytes ? 1 : random.bounded(1, 48);
+        parser.feed(data.mid(i, n));
+        i += n;
+    }
+}
+
+QStringList runEvents(const QByteArray &data, Split split = Split::Whole, quint32 seed = 0,
+                      const XmlStreamParser::Limits &limits = {})
+{
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.setLimits(limits);
+    feedSplit(parser, data, split, seed);
+    return recorder.events;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool underAddressSanitizer = true;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+constexpr bool underAddressSanitizer = true;
+#  else
+constexpr bool underAddressSanitizer = false;
+#  endif
+#else
+constexpr bool underAddressSanitizer = false;
+#endif
+
+long rssKiB()
+{
+    QFile status(u"/proc/self/status"_s);
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> lines = status.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLong();
+    }
+    return -1;
+}
+
+} // namespace
+
+class tst_XmlStreamParser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void clientStream();
+    void splitsGiveSameEvents_data();
+    void splitsGiveSameEvents();
+    void headerVariants();
+    void resetInsideCallback();
+    void resetOutsideFeed();
+    void stopInsideCallback();
+    void errors_data();
+    void errors();
+    void billionLaughsNotExpanded();
+    void textAtStreamLevel();
+    void limits_data();
+    void limits();
+    void stanzaExactlyAtSizeLimit();
+    void markupLookalikesDoNotCount();
+    void keepalivesDoNotAddUp();
+    void errorSticks();
+    void longStreamMemory();
+};
+
+void tst_XmlStreamParser::clientStream()
+{
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed(ClientStream);
+    QVERIFY(!parser.hasFailed());
+    QVERIFY(!recorder.failure);
+    QCOMPARE(recorder.events.size(), 5);
+    QVERIFY(recorder.events.first().startsWith(u"open "_s));
+    QCOMPARE(recorder.events.last(), u"close"_s);
+
+    QCOMPARE(recorder.streamNamespace, u"http://etherx.jabber.org/streams"_s);
+    const XmlElement &header = recorder.header;
+    QCOMPARE(header.name(), u"stream"_s);
+    QCOMPARE(header.xmlns(), u"jabber:client"_s);
+    QCOMPARE(header.children().size(), 0);
+    const QList<XmlElement::Attribute> expectedAttributes{
+        {u"to"_s, u"example.com"_s}, {u"version"_s, u"1.0"_s}, {u"xml:lang"_s, u"en"_s}};
+    QCOMPARE(header.attributes(), expectedAttributes);
+
+    QCOMPARE(recorder.elements.size(), 3);
+    const XmlElement starttls = recorder.elements.at(0);
+    QCOMPARE(starttls.name(), u"starttls"_s);
+    QCOMPARE(starttls.xmlns(), u"urn:ietf:params:xml:ns:xmpp-tls"_s);
+
+    const XmlElement iq = recorder.elements.at(1);
+    QCOMPARE(iq.xmlns(), u"jabber:client"_s);
+    QCOMPARE(iq.attribute(u"type"_s), u"get"_s);
+    const XmlElement item = iq.firstChildElement(u"query"_s, u"jabber:iq:roster"_s).firstChildElement(u"item"_s);
+    QCOMPARE(item.xmlns(), u"jabber:iq:roster"_s);   // inherited, resolved
+    QCOMPARE(item.attribute(u"name"_s), u"R & J"_s);
+    QCOMPARE(item.childText(u"group"_s), u"Fr<iends> \u263a\u00e9"_s);
+    QCOMPARE(iq.toXml(u"jabber:client"_s),
+             "<iq type=\"get\" id=\"r1\"><query xmlns=\"jabber:iq:roster\"><item jid=\"romeo@example.net\" name=\"R &amp; J\">"
+             "<group>Fr&lt;iends&gt; \xe2\x98\xba\xc3\xa9</group></item></query></iq>"_ba);
+
+    const XmlElement message = recorder.elements.at(2);
+    QCOMPARE(message.attribute(u"xml:lang"_s), u"fr"_s);
+    QCOMPARE(message.childText(u"body"_s, u"jabber:client"_s), u"Bonjour \u00e9 \U0001F600 \"q\" '"_s);
+    const XmlElement data = message.firstChildElement(u"data"_s, u"urn:example:x"_s);
+    QVERIFY(!data.isNull());
+    QCOMPARE(data.attribute(u"x:kind"_s), u"v"_s);
+    QCOMPARE(message.text(), u"<raw & text>"_s);
+    // The serialised copy re-declares the prefix it uses and parses back the same.
+    Recorder again;
+    XmlStreamParser reparser(&again);
+    reparser.feed(Header + message.toXml(u"jabber:client"_s));
+    QVERIFY(!again.failure);
+    QCOMPARE(again.elements.size(), 1);
+    QCOMPARE(again.elements.first().toXml(), message.toXml());
+}
+
+void tst_XmlStreamParser::splitsGiveSameEvents_data()
+{
+    QTest::addColumn<int>("split");
+    QTest::addColumn<quint32>("seed");
+    QTest::newRow("bytes") << int(Split::Bytes) << 0u;
+    for (quint32 seed : {1u, 2u, 3u, 17u, 4242u, 99991u})
+        QTest::addRow("random-%u", seed) << int(Split::Random) << seed;
+}
+
+void tst_XmlStreamParser::splitsGiveSameEvents()
+{
+    QFETCH(int, split);
+    QFETCH(quint32, seed);
+    const QStringList whole = runEvents(ClientStream);
+    QCOMPARE(whole.size(), 5);
+    QCOMPARE(runEvents(ClientStream, Split(split), seed), whole);
+
+    Recorder a, b;
+    XmlStreamParser pa(&a), pb(&b);
+    pa.feed(ClientStream);
+    feedSplit(pb, ClientStream, Split(split), seed);
+    QCOMPARE(b.elements, a.elements);   // trees equal, not just their serialisation
+    QCOMPARE(b.header, a.header);
+}
+
+void tst_XmlStreamParser::headerVariants()
+{
+    // Any prefix bound to the streams namespace will do; no default namespace gives an empty one.
+    Recorder r1;
+    XmlStreamParser p1(&r1);
+    p1.feed("<s:stream xmlns:s='http://etherx.jabber.org/streams' to='a' from='b' id='x'>"_ba);
+    QVERIFY(!r1.failure);
+    QCOMPARE(r1.header.xmlns(), QString());
+    QCOMPARE(r1.header.attributes().size(), 3);
+
+    // A UTF-8 BOM and declared UTF-8 are fine.
+    Recorder r2;
+    XmlStreamParser p2(&r2);
+    p2.feed("\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>"_ba + Header.mid(21));
+    QVERIFY(!r2.failure);
+    QCOMPARE(r2.header.xmlns(), u"jabber:client"_s);
+
+    // The server side: jabber:server with a dialback prefix declared on the header.
+    Recorder r3;
+    XmlStreamParser p3(&r3);
+    p3.feed("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback'"
+            " xmlns:stream='http://etherx.jabber.org/streams'><db:result to='a' from='b'>key</db:result>"_ba);
+    QVERIFY(!r3.failure);
+    QCOMPARE(r3.header.xmlns(), u"jabber:server"_s);
+    QVERIFY(r3.header.attributes().isEmpty());
+    QCOMPARE(r3.elements.size(), 1);
+    QCOMPARE(r3.elements.first().name(), u"result"_s);
+    QCOMPARE(r3.elements.first().xmlns(), u"jabber:server:dialback"_s);
+}
+
+void tst_XmlStreamParser::resetInsideCallback()
+{
+    for (Split split : {Split::Whole, Split::Bytes}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        int resets = 0;
+        recorder.onElement = [&](const XmlElement &element) {
+            if (element.name() == "starttls"_L1) {
+                parser.requestReset();
+                ++resets;
+            }
+        };
+        // Whatever follows <starttls/> in the same feed belongs to the old stream and is dropped.
+        feedSplit(parser, Header + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message><body>x"_ba, split);
+        QCOMPARE(resets, 1);
+        QCOMPARE(recorder.elements.size(), 1);
+        if (split == Split::Whole) {
+            QVERIFY(!parser.hasFailed());
+            parser.feed(Header);
+            QCOMPARE(recorder.events.size(), 3);
+            QVERIFY(recorder.events.at(2).startsWith(u"open "_s));
+            parser.feed("<message to='a@b'><body>after</body></message></stream:stream>"_ba);
+            QCOMPARE(recorder.elements.size(), 2);
+            QCOMPARE(recorder.elements.last().childText(u"body"_s), u"after"_s);
+            QCOMPARE(recorder.events.last(), u"close"_s);
+            QVERIFY(!recorder.failure);
+        } else {
+            // Byte by byte, the next bytes arrive after the reset: "<message>" is not a header.
+            QCOMPARE(recorder.failure, std::optional(Condition::InvalidNamespace));
+        }
+    }
+}
+
+void tst_XmlStreamParser::resetOutsideFeed()
+{
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed(Header + "<message><body>half"_ba);
+    parser.requestReset();   // immediate: the half stanza is forgotten
+    parser.feed(Header + "<presence/>"_ba);
+    QCOMPARE(recorder.events.size(), 3);
+    QCOMPARE(recorder.elements.size(), 1);
+    QCOMPARE(recorder.elements.first().name(), u"presence"_s);
+
+    // A reset also clears a failure and a closed stream.
+    parser.feed("<<"_ba);
+    QVERIFY(parser.hasFailed());
+    parser.requestReset();
+    QVERIFY(!parser.hasFailed());
+    parser.feed(Header + "</stream:stream>"_ba);
+    QCOMPARE(recorder.events.last(), u"close"_s);
+    parser.feed("<presence/>"_ba);   // after the close: ignored
+    QCOMPARE(recorder.events.last(), u"close"_s);
+    parser.requestReset();
+    parser.feed(Header);
+    QVERIFY(recorder.events.last().startsWith(u"open "_s));
+}
+
+void tst_XmlStreamParser::stopInsideCallback()
+{
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    recorder.onElement = [&](const XmlElement &) { parser.stop(); };
+    parser.feed(Header + "<a/><b/><c/>"_ba);
+    QVERIFY(parser.isStopped());
+    QVERIFY(!parser.hasFailed());
+    QCOMPARE(recorder.elements.size(), 1);
+    parser.feed("<d/>"_ba);
+    QCOMPARE(recorder.elements.size(), 1);
+    QVERIFY(!recorder.failure);
+}
+
+void tst_XmlStreamParser::errors_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<Condition>("condition");
+    QTest::addColumn<int>("elementsBefore");
+
+    const QByteArray stanza = "<presence/>"_ba;
+    QTest::newRow("mismatched-tag") << Header + stanza + "<message><body>hi</message>"_ba << Condition::NotWellFormed << 1;
+    QTest::newRow("garbage-before-header") << "hello world"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("garbage-in-stream") << Header + "<<<>>>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-ff") << Header + "<message><body>a\xff</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-overlong") << Header + "<message><body>\xc0\xaf</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-surrogate") << Header + "<message><body>\xed\xa0\x80</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-above-10ffff") << Header + "<message><body>\xf4\x90\x80\x80</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-truncated") << Header + "<message><body>\xe2\x82</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("invalid-utf8-in-attribute") << Header + "<presence/><message to='\xff'/>"_ba << Condition::NotWellFormed << 1;
+    QTest::newRow("nul") << Header + QByteArray("<message><body>a\0b</body></message>", 35) << Condition::NotWellFormed << 0;
+    QTest::newRow("control-char") << Header + "<message><body>a\x01b</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("duplicate-attribute") << Header + "<message to='a' to='b'/>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("undeclared-entity") << Header + "<message><body>&foo;</body></message>"_ba << Condition::NotWellFormed << 0;
+    QTest::newRow("unbound-element-prefix") << Header + stanza + "<foo:message/>"_ba << Condition::BadNamespacePrefix << 1;
+    QTest::newRow("unbound-attribute-prefix") << Header + "<message foo:x='1'/>"_ba << Condition::BadNamespacePrefix << 0;
+
+    QTest::newRow("doctype") << "<?xml version='1.0'?><!DOCTYPE stream>"_ba + Header.mid(21) << Condition::RestrictedXml << 0;
+    QTest::newRow("external-entity")
+        << "<!DOCTYPE stream:stream [<!ENTITY xxe SYSTEM 'file:///etc/passwd'>]>"_ba + Header.mid(21)
+               + "<message><body>&xxe;</body></message>"_ba
+        << Condition::RestrictedXml << 0;
+    QTest::newRow("external-dtd") << "<!DOCTYPE stream:stream SYSTEM 'http://example.com/x.dtd'>"_ba + Header.mid(21)
+                                  << Condition::RestrictedXml << 0;
+    QTest::newRow("comment-before-header") << "<!-- hi -->"_ba + Header.mid(21) << Condition::RestrictedXml << 0;
+    QTest::newRow("comment-at-stream-level") << Header + stanza + "<!-- hi -->"_ba << Condition::RestrictedXml << 1;
+    QTest::newRow("comment-in-stanza") << Header + "<message><!-- x --></message>"_ba << Condition::RestrictedXml << 0;
+    QTest::newRow("pi-before-header") << "<?php echo 1; ?>"_ba + Header.mid(21) << Condition::RestrictedXml << 0;
+    QTest::newRow("pi-in-stanza") << Header + "<message><?target data?></message>"_ba << Condition::RestrictedXml << 0;
+
+    QTest::newRow("root-not-stream") << "<message xmlns='jabber:client'/>"_ba << Condition::InvalidNamespace << 0;
+    QTest::newRow("stream-without-namespace") << "<stream to='a'>"_ba << Condition::InvalidNamespace << 0;
+    QTest::newRow("stream-wrong-namespace") << "<stream:stream xmlns:stream='urn:wrong' xmlns='jabber:client'>"_ba
+                                            << Condition::InvalidNamespace << 0;
+
+    QTest::newRow("latin1-declared") << "<?xml version='1.0' encoding='ISO-8859-1'?>"_ba + Header.mid(21)
+                                     << Condition::UnsupportedEncoding << 0;
+    QTest::newRow("utf16-declared") << "<?xml version='1.0' encoding='UTF-16'?>"_ba + Header.mid(21)
+                                    << Condition::UnsupportedEncoding << 0;
+    QTest::newRow("unknown-encoding") << "<?xml version='1.0' encoding='klingon'?>"_ba + Header.mid(21)
+                                      << Condition::UnsupportedEncoding << 0;
+    QByteArray utf16le("\xff\xfe", 2);
+    for (char c : "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>"_ba)
+        utf16le.append(c).append('\0');
+    QTest::newRow("utf16le-bom") << utf16le << Condition::UnsupportedEncoding << 0;
+    QTest::newRow("utf16le-no-bom") << utf16le.mid(2) << Condition::UnsupportedEncoding << 0;
+
+    QTest::newRow("text-at-stream-level") << Header + stanza + "  hello  "_ba + stanza << Condition::BadFormat << 1;
+}
+
+void tst_XmlStreamParser::errors()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(Condition, condition);
+    QFETCH(int, elementsBefore);
+
+    for (Split split : {Split::Whole, Split::Bytes, Split::Random}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        feedSplit(parser, data, split, 7);
+        QVERIFY2(recorder.failure.has_value(), qPrintable(recorder.events.join(u'\n')));
+        QCOMPARE(int(*recorder.failure), int(condition));
+        QVERIFY(parser.hasFailed());
+        QCOMPARE(recorder.elements.size(), elementsBefore);
+        QCOMPARE(recorder.events.filter(u"fail"_s).size(), 1);   // reported once
+    }
+}
+
+void tst_XmlStreamParser::billionLaughsNotExpanded()
+{
+    QByteArray dtd = "<?xml version='1.0'?><!DOCTYPE stream:stream [<!ENTITY lol 'lol'>"_ba;
+    dtd += "<!ENTITY lol1 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>";
+    for (int i = 2; i <= 9; ++i) {
+        dtd += "<!ENTITY lol" + QByteArray::number(i) + " '";
+        for (int j = 0; j < 10; ++j)
+            dtd += "&lol" + QByteArray::number(i - 1) + ";";
+        dtd += "'>";
+    }
+    dtd += "]>";
+    const QByteArray data = dtd + Header.mid(21) + "<message><body>&lol9;</body></message>"_ba;
+
+    for (Split split : {Split::Whole, Split::Bytes}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        feedSplit(parser, data, split);
+        QCOMPARE(recorder.failure, std::optional(Condition::RestrictedXml));
+        QCOMPARE(recorder.events.size(), 1);   // no header, no element: nothing was expanded
+        QVERIFY(recorder.elements.isEmpty());
+    }
+}
+
+void tst_XmlStreamParser::textAtStreamLevel()
+{
+    // Whitespace of any kind between stanzas is fine (RFC 6120 §4.6.1 keepalives).
+    const QStringList events = runEvents(Header + " \r\n\t<presence/>\n \n<presence/> "_ba);
+    QCOMPARE(events.size(), 3);
+    QVERIFY(!events.join(u' ').contains(u"fail"_s));
+    // CDATA at stream level is character data too.
+    QCOMPARE(runEvents(Header + "<![CDATA[x]]>"_ba).last(), u"fail %1"_s.arg(int(Condition::BadFormat)));
+}
+
+void tst_XmlStreamParser::limits_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<int>("elementsBefore");
+
+    const QByteArray ok = "<presence/>"_ba;
+    QTest::newRow("oversize-text") << Header + ok + "<message><body>"_ba + QByteArray(2000, 'x') + "</body></message>"_ba << 1;
+    QTest::newRow("oversize-unfinished") << Header + ok + "<message><body>"_ba + QByteArray(5000, 'x') << 1;
+    QTest::newRow("oversize-attribute") << Header + ok + "<message id='"_ba + QByteArray(2000, 'y') + "'/>"_ba << 1;
+    QTest::newRow("oversize-before-header") << "<?xml version='1.0'?>"_ba + QByteArray(2000, ' ') + Header.mid(21) << 0;
+    QTest::newRow("too-deep") << Header + ok + "<a><b><c><d><e><f>x</f></e></d></c></b></a>"_ba << 1;
+    QTest::newRow("too-deep-self-closing") << Header + ok + "<a><b><c><d><e><f/></e></d></c></b></a>"_ba << 1;
+    QTest::newRow("too-many-attributes") << Header + ok + "<message a='1' b='2' c='3' d='4' e='5' f='6'/>"_ba << 1;
+    QTest::newRow("too-many-namespaces") << Header + ok + "<m xmlns:a='1' xmlns:b='2' xmlns:c='3' xmlns:d='4' xmlns:e='5' xmlns:f='6'/>"_ba << 1;
+    QTest::newRow("header-too-many-attributes")
+        << "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' a='1' b='2' c='3' d='4' e='5'>"_ba << 0;
+}
+
+void tst_XmlStreamParser::limits()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(int, elementsBefore);
+    XmlStreamParser::Limits limits;
+    limits.maxStanzaBytes = 1000;
+    limits.maxDepth = 5;
+    limits.maxAttributes = 5;
+
+    QStringList reference;
+    for (Split split : {Split::Whole, Split::Bytes, Split::Random}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        parser.setLimits(limits);
+        feedSplit(parser, data, split, 11);
+        QCOMPARE(recorder.failure, std::optional(Condition::PolicyViolation));
+        QCOMPARE(recorder.elements.size(), elementsBefore);
+        if (reference.isEmpty())
+            reference = recorder.events;
+        QCOMPARE(recorder.events, reference);
+    }
+
+    // Just inside the limits, the same kinds of input pass.
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.setLimits(limits);
+    parser.feed(Header + "<a><b><c><d><e/></d></c></b></a><m a='1' b='2' c='3' xmlns:d='4' e='5'/>"_ba);
+    QVERIFY(!recorder.failure);
+    QCOMPARE(recorder.elements.size(), 2);
+}
+
+void tst_XmlStreamParser::stanzaExactlyAtSizeLimit()
+{
+    const QByteArray stanza = "<message to='a@b'><body>"_ba + QByteArray(300, 'z') + "</body></message>"_ba;
+    for (qint64 limit : {stanza.size(), stanza.size() - 1}) {
+        XmlStreamParser::Limits limits;
+        limits.maxStanzaBytes = limit;
+        for (Split split : {Split::Whole, Split::Bytes}) {
+            Recorder recorder;
+            XmlStreamParser parser(&recorder);
+            parser.setLimits(limits);
+            feedSplit(parser, Header + "\n  "_ba + stanza + "  "_ba + stanza, split);
+            if (limit == stanza.size()) {
+                QVERIFY(!recorder.failure);
+                QCOMPARE(recorder.elements.size(), 2);
+            } else {
+                QCOMPARE(recorder.failure, std::optional(Condition::PolicyViolation));
+                QCOMPARE(recorder.elements.size(), 0);
+            }
+        }
+    }
+}
+
+void tst_XmlStreamParser::markupLookalikesDoNotCount()
+{
+    // '>', '/>' and '=' inside attribute values, text and CDATA are not markup to the scanner.
+    XmlStreamParser::Limits limits;
+    limits.maxAttributes = 5;   // the header's five (two of them xmlns) just fit
+    limits.maxDepth = 2;
+    const QByteArray stanza = "<message a='x>y=z' b=\"/>\"><body>it's \"fine\" = 1 > 0 a=b c=d e=f</body>"
+                              "<![CDATA[<x a='1' b='2' c='3'><y><z>]]></message>"_ba;
+    for (Split split : {Split::Whole, Split::Bytes}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        parser.setLimits(limits);
+        feedSplit(parser, Header + stanza + "<presence/>"_ba, split);
+        QVERIFY(!recorder.failure);
+        QCOMPARE(recorder.elements.size(), 2);
+        const XmlElement message = recorder.elements.first();
+        QCOMPARE(message.attribute(u"a"_s), u"x>y=z"_s);
+        QCOMPARE(message.attribute(u"b"_s), u"/>"_s);
+        QCOMPARE(message.childText(u"body"_s), u"it's \"fine\" = 1 > 0 a=b c=d e=f"_s);
+        QCOMPARE(message.text(), u"<x a='1' b='2' c='3'><y><z>"_s);
+    }
+}
+
+void tst_XmlStreamParser::keepalivesDoNotAddUp()
+{
+    XmlStreamParser::Limits limits;
+    limits.maxStanzaBytes = 200;
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.setLimits(limits);
+    parser.feed(Header);
+    for (int i = 0; i < 1000; ++i)
+        parser.feed(" "_ba);
+    parser.feed("<presence/>"_ba);
+    QVERIFY(!recorder.failure);
+    QCOMPARE(recorder.elements.size(), 1);
+}
+
+void tst_XmlStreamParser::errorSticks()
+{
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed(Header + "<message><!-- no --></message>"_ba);
+    QCOMPARE(recorder.failure, std::optional(Condition::RestrictedXml));
+    const QStringList after = recorder.events;
+    parser.feed("<presence/>"_ba);
+    parser.feed("</stream:stream>"_ba);
+    parser.feed(Header);
+    QCOMPARE(recorder.events, after);
+    QVERIFY(parser.hasFailed());
+}
+
+void tst_XmlStreamParser::longStreamMemory()
+{
+    // QXmlStreamReader drops the data it has consumed, so a stream that never ends does not
+    // grow. 20,000 feeds of 10 stanzas each (~22 MB) must leave the resident size flat.
+    struct Counter : XmlStreamParser::Handler
+    {
+        qint64 received = 0;
+        bool failed = false;
+        void streamOpened(const XmlElement &, const QString &) override {}
+        void elementReceived(const XmlElement &) override { ++received; }
+        void streamClosed() override {}
+        void streamFailed(Condition, const QString &) override { failed = true; }
+    } counter;
+    XmlStreamParser parser(&counter);
+    parser.feed(Header);
+    QByteArray chunk;
+    for (int i = 0; i < 10; ++i)
+        chunk += "<message to='juliet@example.com/balcony' type='chat' id='m" + QByteArray::number(i)
+            + "'><body>Wherefore art thou?</body></message>\n";
+    long warm = -1;
+    for (int round = 0; round < 20000; ++round) {
+        parser.feed(chunk);
+        if (round == 2000)
+            warm = rssKiB();
+    }
+    QVERIFY(!counter.failed);
+    QCOMPARE(counter.received, 200000);
+    const long end = rssKiB();
+    if (warm < 0 || end < 0)
+        QSKIP("no /proc/self/status");
+    if (underAddressSanitizer)
+        QSKIP("AddressSanitizer's quarantine keeps freed memory resident");
+    qInfo("resident size after 2,000 feeds: %ld KiB, after 20,000: %ld KiB", warm, end);
+    QVERIFY2(end - warm < 8 * 1024, qPrintable(u"grew by %1 KiB"_s.arg(end - warm)));
+}
+
+QTEST_GUILESS_MAIN(tst_XmlStreamParser)
+#include "tst_xmlstreamparser.moc"
