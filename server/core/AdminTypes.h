@@ -1,0 +1,70 @@
+#pragma once
+
+#include "session/Roster.h"
+#include "session/SessionSnapshot.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+// Values the Server hands to administrators in other threads (the console, the control socket).
+// Copies only, never pointers into the running server.
+
+struct AccountInfo
+{
+    QString username;       // prepared localpart
+    QString jid;            // username@domain
+    bool disabled = false;
+    QDateTime created;
+};
+
+struct ServerInfo
+{
+    QString domain;
+    QString bindAddress;
+    quint16 c2sPort = 0;            // STARTTLS port
+    quint16 c2sTlsPort = 0;         // direct TLS port; 0 when off
+    bool requireEncryption = true;
+    QString dataDir;
+    QString version;
+    QString certificateSubject;
+    QString certificateFingerprint; // SHA-256, "AB:CD:..."
+    QDateTime certificateExpiry;
+    bool certificateSelfSigned = false;
+    QDateTime startedAt;            // UTC
+};
+
+// Once a second while running.
+struct ServerStats
+{
+    QDateTime time;                 // UTC
+    double stanzasPerSecond = 0;    // in and out, over the last interval
+    int connections = 0;
+    int unauthenticated = 0;
+    int connected = 0;              // connected resources (bound)
+    int available = 0;
+    int interested = 0;
+};
+
+// Everything the console's details pane shows about one session: the seed's fields, the
+// user's roster and the user's other sessions.
+struct SessionDetails
+{
+    quint64 id = 0;
+    bool found = false;
+    SessionSnapshot snapshot;
+    QString type;                   // the seed's words: c2s_unauthed, c2s_unbound, c2s
+    bool notopen = true;
+    QString host;
+    QString resource;
+    QString presence;               // the last broadcast presence as XML; empty when nil
+    QList<RosterItem> roster;
+    qint64 rosterVersion = 0;
+    QList<SessionSnapshot> otherSessions;   // the same user's, any state
+};
+
+Q_DECLARE_METATYPE(AccountInfo)
+Q_DECLARE_METATYPE(ServerInfo)
+Q_DECLARE_METATYPE(ServerStats)
+Q_DECLARE_METATYPE(SessionDetails)

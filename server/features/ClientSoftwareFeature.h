@@ -1,0 +1,10 @@
+#pragma once
+
+class StanzaRouter;
+
+// What software a client runs, for the console's session table: the XEP-0115 caps node the
+// client offers in its broadcast presence (e.g. "https://gajim.org"). Passive: the server asks
+// the client nothing, and the presence goes on to the presence feature untouched.
+namespace ClientSoftwareFeature {
+void install(StanzaRouter &router);
+}

@@ -1,0 +1,523 @@
+#include "SessionTableModel.h"
+
+#include <QLocale>
+#include <algorithm>
+#include <bit>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Updates to rows this close together go out as one dataChanged: fewer signals for the proxy
+// and the view, at the price of re-reading a few unchanged rows.
+constexpr int MergeGap = 8;
+
+using Mask = quint32;
+static_assert(SessionTableModel::ColumnCount <= 32);
+
+constexpr Mask bit(SessionTableModel::Column column)
+{
+    return Mask(1) << column;
+}
+
+// Which columns show something different between two snapshots of the same session.
+Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
+{
+    using M = SessionTableModel;
+    Mask mask = 0;
+    if (a.fullJid != b.fullJid || a.username != b.username)
+        mask |= bit(M::JidColumn);
+    if (a.type != b.type || a.available != b.available || a.interested != b.interested)
+        mask |= bit(M::StateColumn) | bit(M::JidColumn) | bit(M::PriorityColumn) | bit(M::InterestedColumn)
+                | bit(M::RosterColumn) | bit(M::ShowColumn);
+    if (a.presenceShow != b.presenceShow)
+        mask |= bit(M::ShowColumn);
+    if (a.presenceStatus != b.presenceStatus)
+        mask |= bit(M::StatusColumn);
+    if (a.priority != b.priority)
+        mask |= bit(M::PriorityColumn);
+    if (a.rosterSize != b.rosterSize)
+        mask |= bit(M::RosterColumn);
+    if (a.clientSoftware != b.clientSoftware)
+        mask |= bit(M::ClientColumn);
+    if (a.peerAddress != b.peerAddress || a.peerPort != b.peerPort)
+        mask |= bit(M::AddressColumn) | bit(M::JidColumn);
+    if (a.encrypted != b.encrypted || a.directTls != b.directTls || a.tlsProtocol != b.tlsProtocol
+        || a.tlsCipher != b.tlsCipher)
+        mask |= bit(M::TlsColumn);
+    if (a.saslMechanism != b.saslMechanism)
+        mask |= bit(M::SaslColumn);
+    if (a.connectedSince != b.connectedSince)
+        mask |= bit(M::ConnectedSinceColumn);
+    if (a.lastActivity != b.lastActivity)
+        mask |= bit(M::IdleColumn);
+    if (a.stanzasIn != b.stanzasIn)
+        mask |= bit(M::StanzasInColumn);
+    if (a.stanzasOut != b.stanzasOut)
+        mask |= bit(M::StanzasOutColumn);
+    if (a.bytesIn != b.bytesIn)
+        mask |= bit(M::BytesInColumn);
+    if (a.bytesOut != b.bytesOut)
+        mask |= bit(M::BytesOutColumn);
+    return mask;
+}
+
+int firstColumn(Mask mask)
+{
+    return std::countr_zero(mask);
+}
+
+int lastColumn(Mask mask)
+{
+    return 31 - std::countl_zero(mask);
+}
+
+QString peerText(const SessionSnapshot &s)
+{
+    if (s.peerAddress.isNull())
+        return QString();
+    if (s.peerAddress.protocol() == QAbstractSocket::IPv6Protocol)
+        return u"[%1]:%2"_s.arg(s.peerAddress.toString()).arg(s.peerPort);
+    return u"%1:%2"_s.arg(s.peerAddress.toString()).arg(s.peerPort);
+}
+
+QString peerSortKey(const SessionSnapshot &s)
+{
+    bool isV4 = false;
+    const quint32 v4 = s.peerAddress.toIPv4Address(&isV4);
+    if (isV4)
+        return u"4%1:%2"_s.arg(v4, 10, 10, QLatin1Char('0')).arg(s.peerPort, 5, 10, QLatin1Char('0'));
+    return u"6%1:%2"_s.arg(s.peerAddress.toString()).arg(s.peerPort, 5, 10, QLatin1Char('0'));
+}
+
+bool isBound(const SessionSnapshot &s)
+{
+    return s.type == SessionSnapshot::Type::Bound;
+}
+
+} // namespace
+
+SessionTableModel::SessionTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_now(QDateTime::currentDateTimeUtc())
+    , m_today(m_now.toLocalTime().date())
+{
+    qRegisterMetaType<SessionTableModel::Counts>();
+}
+
+SessionTableModel::~SessionTableModel() = default;
+
+SessionTableModel::State SessionTableModel::stateOf(const SessionSnapshot &s)
+{
+    switch (s.type) {
+    case SessionSnapshot::Type::Unauthenticated: return State::Unauthenticated;
+    case SessionSnapshot::Type::Authenticated: return State::Authenticated;
+    case SessionSnapshot::Type::Bound: break;
+    }
+    if (s.interested)
+        return State::Interested;
+    if (s.available)
+        return State::Available;
+    return State::Connected;
+}
+
+QString SessionTableModel::stateName(State state)
+{
+    switch (state) {
+    case State::Unauthenticated: return u"unauthenticated"_s;
+    case State::Authenticated: return u"authenticated"_s;
+    case State::Connected: return u"connected resource"_s;
+    case State::Available: return u"available"_s;
+    case State::Interested: return u"interested"_s;
+    }
+    return QString();
+}
+
+QString SessionTableModel::columnName(Column column)
+{
+    switch (column) {
+    case JidColumn: return tr("JID / peer");
+    case StateColumn: return tr("State");
+    case ShowColumn: return tr("Show");
+    case StatusColumn: return tr("Status");
+    case PriorityColumn: return tr("Priority");
+    case InterestedColumn: return tr("Interested");
+    case RosterColumn: return tr("Roster");
+    case ClientColumn: return tr("Client");
+    case AddressColumn: return tr("Address");
+    case TlsColumn: return tr("TLS");
+    case SaslColumn: return tr("SASL");
+    case ConnectedSinceColumn: return tr("Connected since");
+    case IdleColumn: return tr("Idle");
+    case StanzasInColumn: return tr("Stanzas in");
+    case StanzasOutColumn: return tr("Stanzas out");
+    case BytesInColumn: return tr("Bytes in");
+    case BytesOutColumn: return tr("Bytes out");
+    case ColumnCount: break;
+    }
+    return QString();
+}
+
+QString SessionTableModel::formatBytes(quint64 bytes)
+{
+    if (bytes < 1024)
+        return u"%1 B"_s.arg(bytes);
+    const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double value = double(bytes) / 1024.0;
+    int unit = 0;
+    while (value >= 1024.0 && unit < 3) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return u"%1 %2"_s.arg(value, 0, 'f', value < 10 ? 1 : 0).arg(QLatin1StringView(units[unit]));
+}
+
+QString SessionTableModel::formatDuration(qint64 seconds)
+{
+    seconds = qMax<qint64>(0, seconds);
+    if (seconds < 60)
+        return u"%1 s"_s.arg(seconds);
+    if (seconds < 3600)
+        return u"%1 min %2 s"_s.arg(seconds / 60).arg(seconds % 60);
+    if (seconds < 86400)
+        return u"%1 h %2 min"_s.arg(seconds / 3600).arg((seconds % 3600) / 60);
+    return u"%1 d %2 h"_s.arg(seconds / 86400).arg((seconds % 86400) / 3600);
+}
+
+int SessionTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int SessionTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const SessionSnapshot *SessionTableModel::snapshotAt(int row) const
+{
+    if (row < 0 || row >= int(m_rows.size()))
+        return nullptr;
+    return m_rows[size_t(row)].get();
+}
+
+const SessionSnapshot *SessionTableModel::snapshotById(quint64 id) const
+{
+    return snapshotAt(rowOf(id));
+}
+
+QVariant SessionTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const SessionSnapshot &s = *m_rows[size_t(index.row())];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        return displayValue(s, column);
+    case SortRole:
+        return sortValue(s, column);
+    case SessionIdRole:
+        return QVariant::fromValue(s.id);
+    case StateRole:
+        return int(stateOf(s));
+    case UsernameRole:
+        return s.username;
+    case Qt::TextAlignmentRole:
+        switch (column) {
+        case PriorityColumn:
+        case RosterColumn:
+        case IdleColumn:
+        case StanzasInColumn:
+        case StanzasOutColumn:
+        case BytesInColumn:
+        case BytesOutColumn:
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        default:
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignLeft | Qt::AlignVCenter));
+        }
+    case Qt::ToolTipRole:
+        if (column == StateColumn) {
+            if (!isBound(s))
+                return stateName(stateOf(s));
+            QStringList sets{tr("connected resource")};
+            if (s.available)
+                sets.append(tr("available"));
+            if (s.interested)
+                sets.append(tr("interested"));
+            return sets.join(u", "_s);
+        }
+        if (column == TlsColumn && s.encrypted)
+            return tr("%1, %2%3").arg(s.tlsProtocol, s.tlsCipher, s.directTls ? tr(", direct TLS") : tr(", STARTTLS"));
+        return displayValue(s, column);
+    default:
+        return {};
+    }
+}
+
+QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) const
+{
+    const bool bound = isBound(s);
+    switch (column) {
+    case JidColumn:
+        if (!s.fullJid.isEmpty())
+            return s.fullJid;
+        if (!s.username.isEmpty())
+            return tr("%1 (no resource yet)").arg(s.username);
+        return peerText(s);
+    case StateColumn:
+        return stateName(stateOf(s));
+    case ShowColumn:
+        if (!s.available)
+            return QString();
+        return s.presenceShow.isEmpty() ? tr("online") : s.presenceShow;
+    case StatusColumn:
+        return s.presenceStatus;
+    case PriorityColumn:
+        return bound ? QVariant(s.priority) : QVariant(QString());
+    case InterestedColumn:
+        return bound ? (s.interested ? tr("yes") : tr("no")) : QString();
+    case RosterColumn:
+        return bound ? QVariant(s.rosterSize) : QVariant(QString());
+    case ClientColumn:
+        return s.clientSoftware;
+    case AddressColumn:
+        return peerText(s);
+    case TlsColumn:
+        if (!s.encrypted)
+            return tr("none");
+        return s.tlsCipher.isEmpty() ? s.tlsProtocol : u"%1 %2"_s.arg(s.tlsProtocol, s.tlsCipher);
+    case SaslColumn:
+        return s.saslMechanism;
+    case ConnectedSinceColumn: {
+        const QDateTime local = s.connectedSince.toLocalTime();
+        if (local.date() == m_today)
+            return local.toString(u"HH:mm:ss"_s);
+        return local.toString(u"yyyy-MM-dd HH:mm"_s);
+    }
+    case IdleColumn:
+        return formatDuration(s.lastActivity.secsTo(m_now));
+    case StanzasInColumn:
+        return QVariant::fromValue(s.stanzasIn);
+    case StanzasOutColumn:
+        return QVariant::fromValue(s.stanzasOut);
+    case BytesInColumn:
+        return formatBytes(s.bytesIn);
+    case BytesOutColumn:
+        return formatBytes(s.bytesOut);
+    default:
+        return {};
+    }
+}
+
+QVariant SessionTableModel::sortValue(const SessionSnapshot &s, int column) const
+{
+    switch (column) {
+    case JidColumn:
+        return displayValue(s, column).toString().toCaseFolded();
+    case StateColumn:
+        return int(stateOf(s));
+    case ShowColumn:
+    case StatusColumn:
+    case ClientColumn:
+    case TlsColumn:
+    case SaslColumn:
+        return displayValue(s, column).toString().toCaseFolded();
+    case PriorityColumn:
+        return isBound(s) ? s.priority : -1000;
+    case InterestedColumn:
+        return isBound(s) ? int(s.interested) : -1;
+    case RosterColumn:
+        return isBound(s) ? s.rosterSize : -1;
+    case AddressColumn:
+        return peerSortKey(s);
+    case ConnectedSinceColumn:
+        return s.connectedSince.toMSecsSinceEpoch();
+    case IdleColumn:
+        return -s.lastActivity.toMSecsSinceEpoch();   // longest idle sorts last in ascending order
+    case StanzasInColumn:
+        return QVariant::fromValue(s.stanzasIn);
+    case StanzasOutColumn:
+        return QVariant::fromValue(s.stanzasOut);
+    case BytesInColumn:
+        return QVariant::fromValue(s.bytesIn);
+    case BytesOutColumn:
+        return QVariant::fromValue(s.bytesOut);
+    default:
+        return {};
+    }
+}
+
+QVariant SessionTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    if (role == Qt::DisplayRole)
+        return columnName(Column(section));
+    if (role == Qt::ToolTipRole && section == StateColumn)
+        return tr("unauthenticated → authenticated → connected resource; a connected resource may also be "
+                  "available (has presence) and interested (fetched its roster)");
+    return {};
+}
+
+void SessionTableModel::count(const SessionSnapshot &s, int sign)
+{
+    m_counts.connections += sign;
+    switch (s.type) {
+    case SessionSnapshot::Type::Unauthenticated:
+        m_counts.unauthenticated += sign;
+        return;
+    case SessionSnapshot::Type::Authenticated:
+        m_counts.authenticated += sign;
+        return;
+    case SessionSnapshot::Type::Bound:
+        break;
+    }
+    m_counts.connected += sign;
+    if (s.available)
+        m_counts.available += sign;
+    if (s.interested)
+        m_counts.interested += sign;
+}
+
+void SessionTableModel::reindexFrom(int row)
+{
+    for (int r = qMax(0, row); r < int(m_rows.size()); ++r)
+        m_rowById.insert(m_rows[size_t(r)]->id, r);
+}
+
+void SessionTableModel::setSnapshots(const QList<SessionSnapshot> &sessions)
+{
+    beginResetModel();
+    m_rows.clear();
+    m_rowById.clear();
+    m_counts = Counts();
+    m_rows.reserve(size_t(sessions.size()));
+    m_rowById.reserve(sessions.size());
+    for (const SessionSnapshot &s : sessions) {
+        if (m_rowById.contains(s.id))
+            continue;
+        m_rowById.insert(s.id, int(m_rows.size()));
+        m_rows.push_back(std::make_unique<SessionSnapshot>(s));
+        count(s, +1);
+    }
+    endResetModel();
+    Q_EMIT countsChanged(m_counts);
+}
+
+void SessionTableModel::clear()
+{
+    setSnapshots({});
+}
+
+void SessionTableModel::applyBatch(const QList<SessionSnapshot> &changed, const QList<quint64> &closed)
+{
+    const Counts before = m_counts;
+
+    // 1. Removals, in contiguous blocks from the bottom up so earlier rows keep their numbers.
+    QList<int> doomed;
+    doomed.reserve(closed.size());
+    QList<quint64> closedIds;
+    for (quint64 id : closed) {
+        const int row = rowOf(id);
+        if (row >= 0) {
+            doomed.append(row);
+            closedIds.append(id);
+        }
+    }
+    if (!doomed.isEmpty()) {
+        std::sort(doomed.begin(), doomed.end(), std::greater<int>());
+        doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+        qsizetype i = 0;
+        while (i < doomed.size()) {
+            const int last = doomed[i];
+            int first = last;
+            qsizetype j = i + 1;
+            while (j < doomed.size() && doomed[j] == first - 1)
+                first = doomed[j++];
+            beginRemoveRows(QModelIndex(), first, last);
+            for (int r = first; r <= last; ++r) {
+                count(*m_rows[size_t(r)], -1);
+                m_rowById.remove(m_rows[size_t(r)]->id);
+            }
+            m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+            endRemoveRows();
+            i = j;
+        }
+        // Rows below the first removal moved up; one pass puts the index right.
+        reindexFrom(doomed.constLast());
+    }
+
+    // 2. Updates in place, as dataChanged over row ranges and only the columns that changed.
+    struct Update
+    {
+        int row;
+        Mask columns;
+    };
+    std::vector<Update> updates;
+    updates.reserve(size_t(changed.size()));
+    QList<quint64> changedIds;
+    std::vector<std::unique_ptr<SessionSnapshot>> fresh;
+    QHash<quint64, size_t> freshIndex;
+    for (const SessionSnapshot &s : changed) {
+        const int row = rowOf(s.id);
+        if (row >= 0) {
+            SessionSnapshot &current = *m_rows[size_t(row)];
+            const Mask columns = changedColumns(current, s);
+            count(current, -1);
+            current = s;
+            count(current, +1);
+            if (columns) {
+                updates.push_back({row, columns});
+                changedIds.append(s.id);
+            }
+        } else if (auto it = freshIndex.constFind(s.id); it != freshIndex.cend()) {
+            *fresh[*it] = s;
+        } else {
+            freshIndex.insert(s.id, fresh.size());
+            fresh.push_back(std::make_unique<SessionSnapshot>(s));
+        }
+    }
+    std::sort(updates.begin(), updates.end(), [](const Update &a, const Update &b) { return a.row < b.row; });
+    for (size_t i = 0; i < updates.size();) {
+        const int first = updates[i].row;
+        int last = first;
+        Mask columns = updates[i].columns;
+        size_t j = i + 1;
+        while (j < updates.size() && updates[j].row - last <= MergeGap) {
+            last = updates[j].row;
+            columns |= updates[j].columns;
+            ++j;
+        }
+        Q_EMIT dataChanged(index(first, firstColumn(columns)), index(last, lastColumn(columns)));
+        i = j;
+    }
+
+    // 3. New sessions: one block at the end.
+    if (!fresh.empty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows(QModelIndex(), first, first + int(fresh.size()) - 1);
+        m_rows.reserve(m_rows.size() + fresh.size());
+        for (auto &s : fresh) {
+            count(*s, +1);
+            m_rowById.insert(s->id, int(m_rows.size()));
+            m_rows.push_back(std::move(s));
+        }
+        endInsertRows();
+    }
+
+    if (!(m_counts == before))
+        Q_EMIT countsChanged(m_counts);
+    if (!changedIds.isEmpty())
+        Q_EMIT sessionsChanged(changedIds);
+    if (!closedIds.isEmpty())
+        Q_EMIT sessionsClosed(closedIds);
+}
+
+void SessionTableModel::refreshIdle(const QDateTime &now)
+{
+    m_now = now;
+    m_today = now.toLocalTime().date();
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, IdleColumn), index(int(m_rows.size()) - 1, IdleColumn), {Qt::DisplayRole});
+}

@@ -1,0 +1,112 @@
+#pragma once
+
+#include "session/SessionSnapshot.h"
+
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QHash>
+#include <memory>
+#include <optional>
+#include <vector>
+
+// The live session table: one row per connection, held as value snapshots (never pointers into
+// the server). Fed by the server's batches (at most ten a second): removals go out in
+// contiguous blocks, updates as dataChanged over row ranges limited to the columns that
+// changed, new sessions as one block appended at the end. Finding a session's row is O(1).
+class SessionTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        JidColumn,              // full JID, the username before bind, the peer address before auth
+        StateColumn,
+        ShowColumn,
+        StatusColumn,
+        PriorityColumn,
+        InterestedColumn,
+        RosterColumn,
+        ClientColumn,
+        AddressColumn,
+        TlsColumn,
+        SaslColumn,
+        ConnectedSinceColumn,
+        IdleColumn,
+        StanzasInColumn,
+        StanzasOutColumn,
+        BytesInColumn,
+        BytesOutColumn,
+        ColumnCount
+    };
+    Q_ENUM(Column)
+
+    enum Role {
+        SortRole = Qt::UserRole + 1,   // the raw value (numbers, times, lower-case text)
+        SessionIdRole,                 // quint64
+        StateRole,                     // int(State)
+        UsernameRole,                  // QString, empty before authentication
+    };
+
+    // Where a session stands in the seed's terms; a bound session shows the most advanced of
+    // its sets (interested, then available, then connected).
+    enum class State { Unauthenticated, Authenticated, Connected, Available, Interested };
+
+    // The summary bar: set membership, so an available and interested resource counts in both.
+    struct Counts
+    {
+        int connections = 0;
+        int unauthenticated = 0;
+        int authenticated = 0;        // authenticated, no resource bound yet
+        int connected = 0;            // connected resources
+        int available = 0;
+        int interested = 0;
+        bool operator==(const Counts &) const = default;
+    };
+
+    explicit SessionTableModel(QObject *parent = nullptr);
+    ~SessionTableModel() override;
+
+    static State stateOf(const SessionSnapshot &session);
+    static QString stateName(State state);
+    static QString columnName(Column column);
+    static QString formatBytes(quint64 bytes);
+    static QString formatDuration(qint64 seconds);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // The initial load (one reset; batches never reset).
+    void setSnapshots(const QList<SessionSnapshot> &sessions);
+    // One batch from the server.
+    void applyBatch(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
+    void clear();
+
+    int rowOf(quint64 id) const { return m_rowById.value(id, -1); }
+    const SessionSnapshot *snapshotAt(int row) const;
+    const SessionSnapshot *snapshotById(quint64 id) const;
+    Counts counts() const { return m_counts; }
+
+    // "Now" for the idle column; refreshIdle() moves it and repaints that column.
+    void refreshIdle(const QDateTime &now = QDateTime::currentDateTimeUtc());
+
+Q_SIGNALS:
+    void countsChanged(const SessionTableModel::Counts &counts);
+    // After a batch: the ids that changed (not the new or closed ones).
+    void sessionsChanged(const QList<quint64> &ids);
+    void sessionsClosed(const QList<quint64> &ids);
+
+private:
+    QVariant displayValue(const SessionSnapshot &s, int column) const;
+    QVariant sortValue(const SessionSnapshot &s, int column) const;
+    void count(const SessionSnapshot &s, int sign);
+    void reindexFrom(int row);
+
+    std::vector<std::unique_ptr<SessionSnapshot>> m_rows;
+    QHash<quint64, int> m_rowById;
+    Counts m_counts;
+    QDateTime m_now;
+    QDate m_today;   // local, for the connected-since column
+};
+
+Q_DECLARE_METATYPE(SessionTableModel::Counts)

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QObject>
+#include <QIcon>
+
+class QAction;
+class QMenu;
+class QSystemTrayIcon;
+
+// The system tray icon: the session count on the icon and in the tooltip, a menu to show the
+// window or quit. With it, closing the window leaves the server running.
+class TrayIcon final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TrayIcon(QObject *parent = nullptr);
+    ~TrayIcon() override;
+
+    static bool isAvailable();
+    bool isVisible() const;
+    void show();
+    void setSessionCount(int count);
+    int sessionCount() const { return m_count; }
+    void showMessage(const QString &title, const QString &text);
+    QString toolTip() const;
+
+    // The window icon as well: a switchboard jack with the count.
+    static QIcon makeIcon(int count);
+
+Q_SIGNALS:
+    void showWindowRequested();
+    void quitRequested();
+
+private:
+    QSystemTrayIcon *m_icon;
+    QMenu *m_menu;
+    int m_count = -1;
+};
