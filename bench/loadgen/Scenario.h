@@ -1,0 +1,87 @@
+#pragma once
+
+#include "Connection.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+// The knobs of one run (see `sb-loadgen --help`).
+struct RunOptions
+{
+    std::string scenario = "login";     // login | messages | presence
+    std::string prefix = "u";           // accounts <prefix>1 .. <prefix>N
+    std::string password = "secret";
+    int users = 1000;                   // login: N; presence: users
+    int window = 100;                   // logins in flight
+    int pairs = 500;                    // messages
+    int messageWindow = 1;              // messages in flight per direction
+    double messageRate = 0;             // > 0: fixed total rate (msg/s) instead of a window
+    double duration = 30;               // seconds of message traffic / churn
+    int contacts = 20;                  // presence: must match the imported rosters
+    int updates = 5;                    // presence: updates per user in the storm
+    double churn = 0;                   // login: logins/s of churn after the ramp (0: none)
+    bool scramWarmup = true;            // SCRAM: a warm-up pass fills the key cache first
+    std::string probeUser;              // pings the server every 10 ms during the run
+    int serverPid = 0;                  // for CPU and RSS figures
+    double timeout = 600;               // hard cap for the whole run, seconds
+    double idleSettle = 3;              // seconds idle before the memory sample
+    double warmup = 2;                  // messages: seconds of traffic before measuring
+};
+
+// A run: opens the connections, drives a scenario, prints "RESULT key value" lines.
+class Scenario : public ConnectionObserver
+{
+public:
+    Scenario(const ClientConfig &client, const RunOptions &options);
+    ~Scenario() override;
+
+    int run();   // exit code
+
+    void online(Connection *c) override;
+    void failed(Connection *c) override;
+    void element(Connection *c, const Connection::Element &element) override;
+
+private:
+    void result(const std::string &key, double value);
+    void result(const std::string &key, const std::string &value);
+    bool expired() const;
+    void spin(int timeoutMs);
+    // Logs in connections [first, last) with at most `window` in flight. Records each
+    // completion time in m_completions. Returns false on the global timeout.
+    bool loginRange(int first, int last, int window, double timeoutSeconds);
+    void startProbe();
+    void tickProbe();
+    void closeAll();
+    void reportLatencies(const std::string &prefix, std::vector<uint32_t> &latencies);
+
+    int runLogin();
+    int runMessages();
+    int runPresence();
+
+    void sendMessage(Connection *from);
+    void sendPresenceUpdate(Connection *c);
+
+    RunOptions m_options;
+    Loop m_loop;
+    std::vector<std::unique_ptr<Connection>> m_connections;
+    std::unique_ptr<Connection> m_probe;
+    int64_t m_deadlineUs = 0;
+    int64_t m_started = 0;
+    int m_online = 0;
+    int m_failed = 0;
+    std::map<std::string, int> m_failureReasons;
+    std::vector<int64_t> m_completions;
+    std::vector<uint32_t> m_probeRtts;   // microseconds
+    int64_t m_nextPingUs = 0;
+    int m_pingId = 0;
+
+    // messages
+    bool m_sending = false;
+    int64_t m_delivered = 0;
+    std::vector<uint32_t> m_latencies;   // microseconds
+    // presence
+    int64_t m_presenceReceived = 0;
+    int64_t m_presenceExpected = 0;
+};
