@@ -166,6 +166,63 @@ bool AccountStore::create(const Account &account, QString *error)
     return true;
 }
 
+bool AccountStore::createMany(const QList<Account> &accounts, QString *error)
+{
+    if (!m_database || !m_database->isOpen()) {
+        setError(error, u"the database is not open"_s);
+        return false;
+    }
+    const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    Transaction transaction(m_database->connection());
+    if (!transaction.isActive()) {
+        setError(error, u"cannot write to the database: %1"_s.arg(transaction.errorText()));
+        return false;
+    }
+    // Positional placeholders: the statement is compiled once and only re-bound per row.
+    QSqlQuery query(m_database->connection());
+    if (!query.prepare(u"INSERT INTO accounts (username,"
+                       " sha1_salt, sha1_iterations, sha1_stored_key, sha1_server_key,"
+                       " sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key,"
+                       " disabled, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT (username) DO NOTHING"_s)) {
+        setError(error, u"cannot prepare the account import: %1"_s.arg(query.lastError().text()));
+        return false;
+    }
+    const QVariant nullBlob(QMetaType::fromType<QByteArray>());
+    const QVariant nullInt(QMetaType::fromType<int>());
+    for (const Account &account : accounts) {
+        if (account.username.isEmpty() || !hasCredentials(account.sha1, account.sha256)) {
+            setError(error, u"no credentials for account %1"_s.arg(account.username));
+            return false;
+        }
+        int column = 0;
+        query.bindValue(column++, account.username);
+        for (const ScramCredentials *c : {&account.sha1, &account.sha256}) {
+            const bool valid = c->isValid();
+            query.bindValue(column++, valid ? QVariant(c->salt) : nullBlob);
+            query.bindValue(column++, valid ? QVariant(c->iterations) : nullInt);
+            query.bindValue(column++, valid ? QVariant(c->storedKey) : nullBlob);
+            query.bindValue(column++, valid ? QVariant(c->serverKey) : nullBlob);
+        }
+        query.bindValue(column++, account.disabled ? 1 : 0);
+        query.bindValue(column++, account.created.isValid() ? account.created.toUTC().toString(Qt::ISODateWithMs) : now);
+        if (!query.exec()) {
+            setError(error, u"cannot create account %1: %2"_s.arg(account.username, query.lastError().text()));
+            return false;
+        }
+        if (query.numRowsAffected() == 0) {
+            setError(error, u"account exists: %1"_s.arg(account.username));
+            return false;
+        }
+    }
+    query.finish();
+    if (!transaction.commit()) {
+        setError(error, u"cannot commit the account import: %1"_s.arg(transaction.errorText()));
+        return false;
+    }
+    return true;
+}
+
 bool AccountStore::updateCredentials(const QString &username, const ScramCredentials &sha1,
                                      const ScramCredentials &sha256, QString *error)
 {

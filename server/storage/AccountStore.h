@@ -32,6 +32,10 @@ public:
     // Inserts a new account; fails with "account exists: <name>" if there is one already.
     // At least one of sha1 / sha256 must be valid.
     bool create(const Account &account, QString *error);
+    // Bulk path (`switchboard user import`): inserts every account in ONE transaction with one
+    // prepared statement. All or nothing: an existing name fails the whole batch with
+    // "account exists: <name>".
+    bool createMany(const QList<Account> &accounts, QString *error);
     // Replaces both credential sets (a password change); fails if there is no such account.
     bool updateCredentials(const QString &username, const ScramCredentials &sha1,
                            const ScramCredentials &sha256, QString *error);

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "core/ServerConfig.h"
+
+#include <QStringList>
+
+// The command line (QCommandLineParser) merged with the config file: options win over the file,
+// the file over the embedded defaults.
+struct CommandLine
+{
+    enum class Mode { Console, Headless, User, Sessions, Kick, Close };
+
+    Mode mode = Mode::Console;
+    ServerConfig config;
+    QStringList arguments;   // the subcommand's own words, e.g. {"add", "alice@localhost"}
+    QString reason;          // kick --reason
+    bool json = false;       // sessions --json
+
+    // Parses argv; on error or --help/--version prints and returns the exit code in *exitCode.
+    static bool parse(const QStringList &argv, CommandLine *out, int *exitCode);
+    static bool displayAvailable();
+};

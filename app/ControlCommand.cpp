@@ -1,0 +1,97 @@
+#include "CommandLine.h"
+#include "ControlServer.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalSocket>
+#include <QTextStream>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+QString column(const QJsonObject &o, const QString &key)
+{
+    const QJsonValue v = o.value(key);
+    return v.isString() ? v.toString() : QString::number(v.toDouble(), 'f', 0);
+}
+} // namespace
+
+// `switchboard sessions [--json]`, `kick JID [--reason TEXT]`, `close JID`: one request to the
+// running instance's control socket.
+int runControlCommand(const CommandLine &commandLine)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QJsonObject request;
+    switch (commandLine.mode) {
+    case CommandLine::Mode::Sessions:
+        request.insert(u"command"_s, u"sessions"_s);
+        break;
+    case CommandLine::Mode::Kick:
+    case CommandLine::Mode::Close:
+        if (commandLine.arguments.size() != 1) {
+            err << "usage: switchboard kick JID [--reason TEXT] | switchboard close JID\n";
+            return 2;
+        }
+        request.insert(u"command"_s, commandLine.mode == CommandLine::Mode::Kick ? u"kick"_s : u"close"_s);
+        request.insert(u"jid"_s, commandLine.arguments.constFirst());
+        if (!commandLine.reason.isEmpty())
+            request.insert(u"reason"_s, commandLine.reason);
+        break;
+    default:
+        return 2;
+    }
+
+    QLocalSocket socket;
+    const QString path = ControlServer::socketPath(commandLine.config.dataDir);
+    socket.connectToServer(path);
+    if (!socket.waitForConnected(3000)) {
+        err << "switchboard: no running server at " << path << " (" << socket.errorString() << ")\n";
+        return 1;
+    }
+    socket.write(QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n');
+    while (!socket.canReadLine()) {
+        if (!socket.waitForReadyRead(10000)) {
+            err << "switchboard: the server did not answer\n";
+            return 1;
+        }
+    }
+    const QJsonObject response = QJsonDocument::fromJson(socket.readLine()).object();
+    if (response.contains(u"error"_s)) {
+        err << "switchboard: " << response.value(u"error"_s).toString() << "\n";
+        return 1;
+    }
+    if (commandLine.mode != CommandLine::Mode::Sessions) {
+        const int count = response.value(u"count"_s).toInt();
+        out << (commandLine.mode == CommandLine::Mode::Kick ? "kicked " : "closed ") << count
+            << (count == 1 ? " session\n" : " sessions\n");
+        return count > 0 ? 0 : 1;
+    }
+    const QJsonArray sessions = response.value(u"sessions"_s).toArray();
+    if (commandLine.json) {
+        out << QJsonDocument(sessions).toJson(QJsonDocument::Indented);
+        return 0;
+    }
+    const QStringList keys{u"id"_s, u"jid"_s, u"state"_s, u"address"_s, u"tls_protocol"_s, u"sasl_mechanism"_s,
+                           u"show"_s, u"priority"_s, u"stanzas_in"_s, u"stanzas_out"_s};
+    QList<QStringList> rows{keys};
+    for (const QJsonValue &v : sessions) {
+        const QJsonObject o = v.toObject();
+        QStringList row;
+        for (const QString &key : keys)
+            row.append(key == u"jid" && o.value(key).toString().isEmpty() ? u"-"_s : column(o, key));
+        rows.append(row);
+    }
+    QList<qsizetype> widths(keys.size(), 0);
+    for (const QStringList &row : rows)
+        for (qsizetype i = 0; i < row.size(); ++i)
+            widths[i] = qMax(widths[i], row[i].size());
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < row.size(); ++i)
+            out << row[i].leftJustified(widths[i] + 2);
+        out << "\n";
+    }
+    out << sessions.size() << (sessions.size() == 1 ? " session\n" : " sessions\n");
+    return 0;
+}

@@ -1,0 +1,91 @@
+#include "ControlServer.h"
+
+#include "SessionJson.h"
+#include "core/Server.h"
+#include "session/SessionManager.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalServer>
+#include <QLocalSocket>
+
+using namespace Qt::StringLiterals;
+
+ControlServer::ControlServer(Server *server, QObject *parent)
+    : QObject(parent)
+    , m_server(server)
+    , m_local(new QLocalServer(this))
+{
+    m_local->setSocketOptions(QLocalServer::UserAccessOption);
+    connect(m_local, &QLocalServer::newConnection, this, &ControlServer::onNewConnection);
+}
+
+QString ControlServer::socketPath(const QString &dataDir)
+{
+    return QDir(dataDir).filePath(u"control.sock"_s);
+}
+
+bool ControlServer::listen(const QString &dataDir, QString *error)
+{
+    const QString path = socketPath(dataDir);
+    if (!QDir().mkpath(dataDir)) {
+        *error = u"cannot create the data directory %1"_s.arg(dataDir);
+        return false;
+    }
+    // A socket file left by a crashed instance: remove it only if nobody answers on it.
+    QLocalSocket probe;
+    probe.connectToServer(path);
+    if (probe.waitForConnected(200)) {
+        *error = u"another Switchboard is already running with the data directory %1"_s.arg(dataDir);
+        return false;
+    }
+    QLocalServer::removeServer(path);
+    if (!m_local->listen(path)) {
+        *error = u"cannot open the control socket %1: %2"_s.arg(path, m_local->errorString());
+        return false;
+    }
+    return true;
+}
+
+void ControlServer::onNewConnection()
+{
+    while (QLocalSocket *socket = m_local->nextPendingConnection()) {
+        connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
+            while (socket->canReadLine())
+                socket->write(handle(socket->readLine().trimmed()) + '\n');
+        });
+    }
+}
+
+QByteArray ControlServer::handle(const QByteArray &requestLine)
+{
+    QJsonParseError parseError;
+    const QJsonObject request = QJsonDocument::fromJson(requestLine, &parseError).object();
+    QJsonObject response;
+    const QString command = request.value(u"command"_s).toString();
+    if (parseError.error != QJsonParseError::NoError) {
+        response.insert(u"error"_s, u"malformed request: "_s + parseError.errorString());
+    } else if (command == u"sessions") {
+        QJsonArray sessions;
+        const auto snapshots = m_server->sessionManager()->snapshots();
+        for (const SessionSnapshot &s : snapshots)
+            sessions.append(SessionJson::toJson(s));
+        response.insert(u"sessions"_s, sessions);
+    } else if (command == u"kick" || command == u"close") {
+        const QString jid = request.value(u"jid"_s).toString();
+        if (Jid::parse(jid).isNull()) {
+            response.insert(u"error"_s, u"'%1' is not a valid JID"_s.arg(jid));
+        } else if (command == u"kick") {
+            const QString reason = request.value(u"reason"_s).toString(u"Kicked by the administrator"_s);
+            response.insert(u"count"_s, m_server->kickJid(jid, StreamError::Condition::PolicyViolation, reason));
+        } else {
+            response.insert(u"count"_s, m_server->closeJid(jid));
+        }
+    } else {
+        response.insert(u"error"_s, u"unknown command '%1'"_s.arg(command));
+    }
+    return QJsonDocument(response).toJson(QJsonDocument::Compact);
+}

@@ -1,0 +1,47 @@
+#include "SessionJson.h"
+
+using namespace Qt::StringLiterals;
+
+QString SessionJson::stateName(const SessionSnapshot &s)
+{
+    switch (s.type) {
+    case SessionSnapshot::Type::Unauthenticated: return u"unauthenticated"_s;
+    case SessionSnapshot::Type::Authenticated: return u"authenticated"_s;
+    case SessionSnapshot::Type::Bound: break;
+    }
+    if (s.interested)
+        return u"interested"_s;
+    if (s.available)
+        return u"available"_s;
+    return u"connected"_s;
+}
+
+QJsonObject SessionJson::toJson(const SessionSnapshot &s)
+{
+    QJsonObject o;
+    o.insert(u"id"_s, qint64(s.id));
+    o.insert(u"jid"_s, s.fullJid);
+    o.insert(u"username"_s, s.username);
+    o.insert(u"state"_s, stateName(s));
+    o.insert(u"address"_s, s.peerAddress.toString());
+    o.insert(u"port"_s, s.peerPort);
+    o.insert(u"encrypted"_s, s.encrypted);
+    o.insert(u"direct_tls"_s, s.directTls);
+    o.insert(u"tls_protocol"_s, s.tlsProtocol);
+    o.insert(u"tls_cipher"_s, s.tlsCipher);
+    o.insert(u"sasl_mechanism"_s, s.saslMechanism);
+    o.insert(u"client"_s, s.clientSoftware);
+    o.insert(u"available"_s, s.available);
+    o.insert(u"interested"_s, s.interested);
+    o.insert(u"show"_s, s.presenceShow);
+    o.insert(u"status"_s, s.presenceStatus);
+    o.insert(u"priority"_s, s.priority);
+    o.insert(u"roster_size"_s, s.rosterSize);
+    o.insert(u"connected_since"_s, s.connectedSince.toString(Qt::ISODate));
+    o.insert(u"last_activity"_s, s.lastActivity.toString(Qt::ISODate));
+    o.insert(u"stanzas_in"_s, qint64(s.stanzasIn));
+    o.insert(u"stanzas_out"_s, qint64(s.stanzasOut));
+    o.insert(u"bytes_in"_s, qint64(s.bytesIn));
+    o.insert(u"bytes_out"_s, qint64(s.bytesOut));
+    return o;
+}

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "session/SessionSnapshot.h"
+
+#include <QJsonObject>
+
+// The JSON shape of a session for `switchboard sessions --json` (a stable interface for scripts).
+namespace SessionJson {
+QJsonObject toJson(const SessionSnapshot &session);
+QString stateName(const SessionSnapshot &session);
+}

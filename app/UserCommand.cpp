@@ -1,0 +1,202 @@
+#include "UserCommand.h"
+
+#include "CommandLine.h"
+#include "core/AccountService.h"
+#include "storage/AccountStore.h"
+#include "storage/Database.h"
+#include "storage/RosterStore.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSet>
+
+#include <QTextStream>
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+// One line from stdin without its line ending; prompts only when a person is typing.
+QString readPassword(bool *ok)
+{
+    QTextStream in(stdin);
+    QString line = in.readLine();
+    *ok = !line.isNull();
+    return line;
+}
+// The lines of FILE ("-" for standard input) that carry something: blank lines and lines
+// starting with '#' are skipped. Each comes with "FILE:LINE" for error messages.
+bool readLines(const QString &path, QList<std::pair<QString, QString>> *lines, QString *error)
+{
+    QFile file;
+    if (path == u"-") {
+        if (!file.open(stdin, QIODevice::ReadOnly | QIODevice::Text)) {
+            *error = u"cannot read standard input"_s;
+            return false;
+        }
+    } else {
+        file.setFileName(path);
+        if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+            *error = u"cannot read %1: %2"_s.arg(path, file.errorString());
+            return false;
+        }
+    }
+    const QString name = path == u"-" ? u"stdin"_s : path;
+    int number = 0;
+    while (!file.atEnd()) {
+        ++number;
+        QString line = QString::fromUtf8(file.readLine());
+        if (line.endsWith(u'\n'))
+            line.chop(1);
+        if (line.endsWith(u'\r'))
+            line.chop(1);
+        const QString trimmed = line.trimmed();
+        if (trimmed.isEmpty() || trimmed.startsWith(u'#'))
+            continue;
+        lines->append({u"%1:%2"_s.arg(name).arg(number), line});
+    }
+    return true;
+}
+
+// `user import FILE`: one account per line, "user:password" (user may be a bare JID of our
+// domain; the password is everything after the first ':', spaces included).
+int importUsers(AccountService &accounts, const QString &path, QTextStream &out, QTextStream &err)
+{
+    QList<std::pair<QString, QString>> lines;
+    QString error;
+    if (!readLines(path, &lines, &error)) {
+        err << "switchboard: " << error << "\n";
+        return 1;
+    }
+    QList<AccountService::NewUser> users;
+    users.reserve(lines.size());
+    for (const auto &[where, line] : std::as_const(lines)) {
+        const qsizetype colon = line.indexOf(u':');
+        if (colon <= 0) {
+            err << "switchboard: " << where << ": expected user:password\n";
+            return 1;
+        }
+        users.append({line.left(colon).trimmed(), line.mid(colon + 1), where});
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const int created = accounts.importUsers(users, &error);
+    if (created < 0) {
+        err << "switchboard: " << error << " (nothing imported)\n";
+        return 1;
+    }
+    out << "imported " << created << " accounts in " << timer.elapsed() << " ms\n";
+    return 0;
+}
+
+// `user import-roster FILE`: one mutual subscription per line, "user contact" (names or bare
+// JIDs of our domain, both existing accounts): each gets the other with subscription "both".
+// All lines in one transaction.
+int importRoster(AccountService &accounts, Database *database, const QString &path, QTextStream &out,
+                 QTextStream &err)
+{
+    QList<std::pair<QString, QString>> lines;
+    QString error;
+    if (!readLines(path, &lines, &error)) {
+        err << "switchboard: " << error << "\n";
+        return 1;
+    }
+    const QSet<QString> known = [&] {
+        const QStringList names = accounts.usernames();
+        return QSet<QString>(names.begin(), names.end());
+    }();
+    QList<RosterStore::Write> writes;
+    writes.reserve(lines.size() * 2);
+    QSet<std::pair<QString, QString>> pairs;
+    for (const auto &[where, line] : std::as_const(lines)) {
+        const QStringList words = line.split(u' ', Qt::SkipEmptyParts);
+        if (words.size() != 2) {
+            err << "switchboard: " << where << ": expected 'user contact'\n";
+            return 1;
+        }
+        QString names[2];
+        for (int i = 0; i < 2; ++i) {
+            names[i] = accounts.prepareUsername(words.at(i), &error);
+            if (names[i].isEmpty() || !known.contains(names[i])) {
+                err << "switchboard: " << where << ": "
+                    << (names[i].isEmpty() ? error : u"no account %1"_s.arg(words.at(i))) << "\n";
+                return 1;
+            }
+        }
+        if (names[0] == names[1] || pairs.contains({names[0], names[1]}))
+            continue;
+        pairs.insert({names[0], names[1]});
+        pairs.insert({names[1], names[0]});
+        for (int i = 0; i < 2; ++i) {
+            RosterStore::Item item;
+            item.jid = Jid::fromParts(names[1 - i], accounts.domain());
+            item.subscription = u"both"_s;
+            writes.append(RosterStore::Write::putItem(names[i], item));
+        }
+    }
+    RosterStore rosters(database);
+    if (!rosters.apply(writes, &error)) {
+        err << "switchboard: " << error << " (nothing imported)\n";
+        return 1;
+    }
+    out << "imported " << writes.size() / 2 << " mutual subscriptions\n";
+    return 0;
+}
+
+} // namespace
+
+int runUserCommand(const CommandLine &commandLine)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    const QStringList &args = commandLine.arguments;
+    const QString action = args.value(0);
+    const bool needsJid = action == u"add" || action == u"passwd" || action == u"delete";
+    const bool needsFile = action == u"import" || action == u"import-roster";
+    if ((needsJid && args.size() != 2) || (needsFile && args.size() != 2) || (action == u"list" && args.size() != 1)
+        || (!needsJid && !needsFile && action != u"list")) {
+        err << "usage: switchboard [--data-dir DIR] user add|passwd|delete JID | user list\n"
+               "       switchboard [--data-dir DIR] user import FILE          (lines user:password)\n"
+               "       switchboard [--data-dir DIR] user import-roster FILE   (lines user contact)\n";
+        return 2;
+    }
+
+    Database database;
+    QString error;
+    if (!database.open(commandLine.config.dataDir, &error)) {
+        err << "switchboard: " << error << "\n";
+        return 1;
+    }
+    AccountStore store(&database);
+    AccountService accounts(&store, commandLine.config.domain, commandLine.config.scramIterations);
+
+    if (action == u"import")
+        return importUsers(accounts, args.value(1), out, err);
+    if (action == u"import-roster")
+        return importRoster(accounts, &database, args.value(1), out, err);
+    if (action == u"list") {
+        const QStringList names = accounts.usernames();
+        for (const QString &name : names)
+            out << name << '@' << commandLine.config.domain << "\n";
+        return 0;
+    }
+    const QString jid = args.value(1);
+    bool ok = true;
+    if (action == u"add" || action == u"passwd") {
+        const QString password = readPassword(&ok);
+        if (!ok || password.isEmpty()) {
+            err << "switchboard: no password on standard input\n";
+            return 1;
+        }
+        ok = action == u"add" ? accounts.addUser(jid, password, &error) : accounts.setPassword(jid, password, &error);
+    } else {
+        ok = accounts.deleteUser(jid, &error);
+    }
+    if (!ok) {
+        err << "switchboard: " << error << "\n";
+        return 1;
+    }
+    const QString verb = action == u"add" ? u"created"_s : action == u"passwd" ? u"password changed"_s : u"deleted"_s;
+    out << verb << ' ' << accounts.prepareUsername(jid, &error) << '@' << commandLine.config.domain << "\n";
+    return 0;
+}

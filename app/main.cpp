@@ -1,0 +1,59 @@
+#include "CommandLine.h"
+#include "HeadlessMode.h"
+#include "UserCommand.h"
+#include "core/EpollEventDispatcher.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <memory>
+
+int runConsole(const CommandLine &commandLine);
+int runControlCommand(const CommandLine &commandLine);
+
+int main(int argc, char **argv)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("switchboard"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+    // Per-connection debug lines are for whoever asks (QT_LOGGING_RULES), not the default log.
+    if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("switchboard.*.debug=false"));
+
+    // The mode decides which application object we need, so parse with a plain one first.
+    CommandLine commandLine;
+    int exitCode = 0;
+    {
+        QStringList arguments;
+        for (int i = 0; i < argc; ++i)
+            arguments.append(QString::fromLocal8Bit(argv[i]));
+        std::unique_ptr<QCoreApplication> probe;
+        probe = std::make_unique<QCoreApplication>(argc, argv);
+        if (!CommandLine::parse(arguments, &commandLine, &exitCode))
+            return exitCode;
+    }
+
+    switch (commandLine.mode) {
+    case CommandLine::Mode::Console: {
+        QApplication app(argc, argv);
+        return runConsole(commandLine);
+    }
+    case CommandLine::Mode::Headless: {
+        // The server's thread is the main thread here: epoll keeps a loop turn O(ready sockets).
+        if (EpollEventDispatcher::wanted())
+            QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+        QCoreApplication app(argc, argv);
+        return runHeadless(commandLine);
+    }
+    case CommandLine::Mode::User: {
+        QCoreApplication app(argc, argv);
+        return runUserCommand(commandLine);
+    }
+    case CommandLine::Mode::Sessions:
+    case CommandLine::Mode::Kick:
+    case CommandLine::Mode::Close: {
+        QCoreApplication app(argc, argv);
+        return runControlCommand(commandLine);
+    }
+    }
+    return 0;
+}

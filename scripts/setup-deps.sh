@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Switchboard needs, if any are missing.
+# Usage: scripts/setup-deps.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+
+packages=(g++ cmake ninja-build ccache pkg-config
+          qt6-base-dev libqt6sql6-sqlite qt6-charts-dev
+          libssl-dev libidn-dev libidn2-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(python3 python3-slixmpp xvfb clang)   # clang: libFuzzer (bench/fuzz.sh)
+  packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  sudo=(sudo -n)
+else
+  echo "switchboard: these Debian packages are missing and I cannot install them (not root, no sudo):" >&2
+  echo "  ${missing[*]}" >&2
+  echo "install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "switchboard: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -o DPkg::Lock::Timeout=600 -qq
+# The packaged Prosody must not start as a system service (it would listen on every
+# interface): forbid service starts while installing, as Debian's policy-rc.d allows.
+policy_created=false
+if [[ " ${missing[*]} " == *" prosody "* && ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${sudo[@]}" chmod +x /usr/sbin/policy-rc.d
+  policy_created=true
+fi
+"${sudo[@]}" apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
+if $policy_created; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi

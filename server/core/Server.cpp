@@ -1,0 +1,484 @@
+#include "core/Server.h"
+
+#include "c2s/C2SListener.h"
+#include "core/AccountService.h"
+#include "core/Logging.h"
+#include "core/PlainDeriver.h"
+#include "features/ClientSoftwareFeature.h"
+#include "features/DiscoFeature.h"
+#include "features/MessageFeature.h"
+#include "features/OfflineFeature.h"
+#include "features/PingFeature.h"
+#include "features/PresenceFeature.h"
+#include "features/RosterFeature.h"
+#include "features/RosterService.h"
+#include "features/VersionFeature.h"
+#include "routing/StanzaRouter.h"
+#include "session/SessionManager.h"
+#include "storage/AccountStore.h"
+#include "storage/AuditLog.h"
+#include "storage/Database.h"
+#include "storage/OfflineStore.h"
+#include "storage/RosterStore.h"
+
+#include <QDateTime>
+#include <QSslConfiguration>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+
+Server::Server(const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+{
+}
+
+Server::~Server()
+{
+    if (m_running)
+        stop();
+}
+
+bool Server::start(QString *error)
+{
+    m_database = std::make_unique<Database>();
+    if (!m_database->open(m_config.dataDir, error))
+        return false;
+    m_accountStore = std::make_unique<AccountStore>(m_database.get());
+    m_accounts = std::make_unique<AccountService>(m_accountStore.get(), m_config.domain, m_config.scramIterations);
+
+    QString tlsError;
+    if (!m_config.tlsCert.isEmpty() || !m_config.tlsKey.isEmpty())
+        m_identity = CertificateStore::loadFiles(m_config.tlsCert, m_config.tlsKey, &tlsError);
+    else
+        m_identity = CertificateStore::loadOrGenerate(m_config.dataDir, m_config.domain, &tlsError);
+    if (!m_identity.isValid()) {
+        *error = u"TLS certificate: "_s + tlsError;
+        return false;
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificate(m_identity.certificate);
+    tls.setLocalCertificateChain(QList<QSslCertificate>{m_identity.certificate} + m_identity.chain);
+    tls.setPrivateKey(m_identity.privateKey);
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+
+    m_sessions = std::make_unique<SessionManager>();
+    m_sessions->setResourceConflictPolicy(m_config.resourceConflict);
+    m_router = std::make_unique<StanzaRouter>(m_sessions.get(), m_config.domain);
+
+    m_context.config = &m_config;
+    m_context.sessions = m_sessions.get();
+    m_context.router = m_router.get();
+    m_context.credentials = m_accounts.get();
+    m_plainDeriver = std::make_unique<PlainDeriver>(m_accounts.get());
+    m_context.plainDeriver = m_plainDeriver.get();
+    m_context.tls = tls;
+    m_context.tlsAvailable = true;
+    m_context.isAccountDisabled = [this](const QString &username) { return m_accounts->isDisabled(username); };
+    AuthThrottle::Policy throttle;
+    throttle.delayMs = m_config.authDelayMs;
+    throttle.delayMaxMs = m_config.authDelayMaxMs;
+    throttle.accountFailures = m_config.authLockFailures;
+    throttle.addressFailures = m_config.authLockFailuresPerIp;
+    throttle.lockSeconds = m_config.authLockSeconds;
+    m_authThrottle = std::make_unique<AuthThrottle>(throttle);
+    connect(m_authThrottle.get(), &AuthThrottle::locksChanged, this, &Server::authLocksChanged);
+    m_context.authThrottle = m_authThrottle.get();
+
+    auto accountExists = [this](const QString &username) { return m_accountStore->exists(username); };
+    PingFeature::install(*m_router);
+    DiscoFeature::install(*m_router, accountExists);
+    VersionFeature::install(*m_router);
+    ClientSoftwareFeature::install(*m_router);   // the console's client column (XEP-0115 caps node)
+
+    // Instant messaging and presence (RFC 6121, XEP-0160).
+    m_rosterStore = std::make_unique<RosterStore>(m_database.get());
+    m_offlineStore = std::make_unique<OfflineStore>(m_database.get());
+    m_rosters = std::make_unique<RosterService>(*m_router, m_rosterStore.get(), accountExists);
+    m_rosters->setMaxItems(m_config.maxRosterItems);
+    RosterFeature::install(*m_router, *m_rosters);
+    PresenceFeature::install(*m_router, *m_rosters);
+    MessageFeature::install(*m_router, accountExists);
+    OfflineFeature::install(*m_router, *m_offlineStore, m_config.offlineQuota);
+    m_context.boundStreamFeatures.append(XmlElement(u"ver"_s, u"urn:xmpp:features:rosterver"_s));
+
+    m_c2s = new C2SListener(&m_context, false, this);
+    if (!listen(m_c2s, m_config.c2sPort, u"c2s"_s, error))
+        return false;
+    if (m_config.c2sTlsEnabled) {
+        m_c2sTls = new C2SListener(&m_context, true, this);
+        if (!listen(m_c2sTls, m_config.c2sTlsPort, u"c2s-tls"_s, error))
+            return false;
+    }
+    if (m_config.allowPlainWithoutTls)
+        qCWarning(lcServer) << "allow_plain_without_tls is on: passwords may cross the network in clear text";
+    if (!m_config.requireEncryption)
+        qCWarning(lcServer) << "require_encryption is off: clients may log in without TLS";
+    startAdminFeeds();
+    m_running = true;
+    qCInfo(lcServer) << "serving" << m_config.domain << "with data in" << m_config.dataDir;
+    return true;
+}
+
+bool Server::listen(C2SListener *listener, quint16 port, const QString &name, QString *error)
+{
+    if (!listener->listen(m_config.bindAddress, port)) {
+        *error = u"cannot listen for %1 on %2:%3: %4"_s.arg(name, m_config.bindAddress.toString(),
+                                                             QString::number(port), listener->errorString());
+        return false;
+    }
+    Q_EMIT listening(name, m_config.bindAddress, listener->serverPort());
+    return true;
+}
+
+quint16 Server::c2sPort() const
+{
+    return m_c2s ? m_c2s->serverPort() : 0;
+}
+
+quint16 Server::c2sTlsPort() const
+{
+    return m_c2sTls ? m_c2sTls->serverPort() : 0;
+}
+
+void Server::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    audit(u"stop server"_s, m_config.domain, u"%1 session(s) disconnected with system-shutdown"_s.arg(
+                                                 m_sessions ? m_sessions->connectionCount() : 0));
+    if (m_statsTimer)
+        m_statsTimer->stop();
+    if (m_c2s)
+        m_c2s->close();
+    if (m_c2sTls)
+        m_c2sTls->close();
+    const auto sessions = m_sessions->allSessions();
+    for (Session *session : sessions)
+        m_sessions->destroySession(session, StreamError::Condition::SystemShutdown, u"Server is shutting down"_s);
+    for (Session *session : sessions) {
+        if (QSslSocket *conn = session->conn())
+            conn->flush();
+    }
+    m_database->close();
+    qCInfo(lcServer) << "stopped";
+    Q_EMIT stopped();
+}
+
+void Server::kickSession(quint64 id, std::optional<StreamError::Condition> condition, const QString &reason)
+{
+    Session *session = m_sessions ? m_sessions->session(id) : nullptr;
+    if (!session)
+        return;
+    audit(condition ? u"kick (%1)"_s.arg(StreamError::conditionName(*condition)) : u"kick (no stream error)"_s,
+          describeSession(id), reason);
+    m_sessions->destroySession(session, condition, reason);
+}
+
+void Server::closeSession(quint64 id)
+{
+    Session *session = m_sessions ? m_sessions->session(id) : nullptr;
+    if (!session)
+        return;
+    audit(u"close"_s, describeSession(id), QString());
+    m_sessions->destroySession(session, std::nullopt, u"Closed by the administrator"_s);
+}
+
+QList<quint64> Server::sessionIdsForJid(const QString &jidText) const
+{
+    QList<quint64> ids;
+    if (!m_sessions)
+        return ids;
+    const Jid jid = Jid::parse(jidText);
+    if (jid.isNull())
+        return ids;
+    if (jid.isFull()) {
+        if (Session *s = m_sessions->sessionByFullJid(jid))
+            ids.append(s->id());
+    } else {
+        for (Session *s : m_sessions->sessionsOfUser(jid))
+            ids.append(s->id());
+        // Also the user's sessions that authenticated but have not bound a resource yet.
+        if (jid.domain() == m_config.domain) {
+            const auto all = m_sessions->allSessions();
+            for (Session *s : all) {
+                if (s->type() == Session::Type::C2SUnbound && s->username() == jid.node())
+                    ids.append(s->id());
+            }
+        }
+    }
+    return ids;
+}
+
+int Server::kickJid(const QString &jid, std::optional<StreamError::Condition> condition, const QString &reason)
+{
+    const QList<quint64> ids = sessionIdsForJid(jid);
+    for (quint64 id : ids)
+        kickSession(id, condition, reason);
+    return int(ids.size());
+}
+
+int Server::closeJid(const QString &jid)
+{
+    const QList<quint64> ids = sessionIdsForJid(jid);
+    for (quint64 id : ids)
+        closeSession(id);
+    return int(ids.size());
+}
+
+// --- The console's entry points ---
+
+void Server::startAdminFeeds()
+{
+    m_startedAt = QDateTime::currentDateTimeUtc();
+    m_auditLog = std::make_unique<AuditLog>(m_database.get());
+    connect(m_sessions.get(), &SessionManager::sessionsUpdated, this, &Server::sessionsUpdated);
+    connect(m_sessions.get(), &SessionManager::sessionsUpdated, this, &Server::countStanzas);
+    connect(m_sessions.get(), &SessionManager::traffic, this, &Server::traffic);
+    m_statsTimer = new QTimer(this);
+    m_statsTimer->setInterval(1000);
+    connect(m_statsTimer, &QTimer::timeout, this, &Server::emitStatistics);
+    m_lastTickMs = QDateTime::currentMSecsSinceEpoch();
+    m_statsTimer->start();
+}
+
+void Server::audit(const QString &action, const QString &target, const QString &reason)
+{
+    AuditEntry entry;
+    entry.action = action;
+    entry.target = target;
+    entry.reason = reason;
+    QString error;
+    if (!m_auditLog || !m_auditLog->append(&entry, &error)) {
+        qCWarning(lcServer) << "cannot write the audit log:" << error;
+        entry.time = QDateTime::currentDateTimeUtc();
+    }
+    qCInfo(lcServer).noquote() << "admin:" << action << target << (reason.isEmpty() ? QString() : u"(%1)"_s.arg(reason));
+    Q_EMIT auditAppended(entry);
+}
+
+QString Server::describeSession(quint64 id) const
+{
+    const Session *s = m_sessions ? m_sessions->session(id) : nullptr;
+    if (!s)
+        return u"session %1"_s.arg(id);
+    if (s->isConnectedResource())
+        return s->fullJid().toString();
+    const QString peer = s->conn() ? u"%1:%2"_s.arg(s->conn()->peerAddress().toString()).arg(s->conn()->peerPort())
+                                   : u"session %1"_s.arg(id);
+    if (!s->username().isEmpty())
+        return u"%1@%2 (%3, unbound)"_s.arg(s->username(), m_config.domain, peer);
+    return peer;
+}
+
+int Server::destroyUserSessions(const QString &username, StreamError::Condition condition, const QString &text)
+{
+    if (!m_sessions)
+        return 0;
+    int count = 0;
+    const auto all = m_sessions->allSessions();
+    for (Session *s : all) {
+        if (s->username() == username && !s->isRetired()) {
+            m_sessions->destroySession(s, condition, text);
+            ++count;
+        }
+    }
+    return count;
+}
+
+QList<SessionSnapshot> Server::sessionSnapshots() const
+{
+    return m_sessions ? m_sessions->snapshots() : QList<SessionSnapshot>();
+}
+
+ServerInfo Server::serverInfo() const
+{
+    ServerInfo info;
+    info.domain = m_config.domain;
+    info.bindAddress = m_config.bindAddress.toString();
+    info.c2sPort = c2sPort();
+    info.c2sTlsPort = c2sTlsPort();
+    info.requireEncryption = m_config.requireEncryption;
+    info.dataDir = m_config.dataDir;
+    info.version = QStringLiteral(SWITCHBOARD_VERSION);
+    if (!m_identity.certificate.isNull()) {
+        info.certificateSubject = CertificateStore::commonName(m_identity.certificate);
+        info.certificateFingerprint = CertificateStore::sha256Fingerprint(m_identity.certificate);
+        info.certificateExpiry = m_identity.certificate.expiryDate().toUTC();
+        info.certificateSelfSigned = m_identity.certificate.isSelfSigned();
+    }
+    info.startedAt = m_startedAt;
+    return info;
+}
+
+QList<AccountInfo> Server::accountList() const
+{
+    QList<AccountInfo> result;
+    if (!m_accountStore)
+        return result;
+    const QStringList names = m_accountStore->usernames();
+    for (const QString &name : names) {
+        const auto account = m_accountStore->find(name);
+        if (!account)
+            continue;
+        AccountInfo info;
+        info.username = name;
+        info.jid = name + u'@' + m_config.domain;
+        info.disabled = account->disabled;
+        info.created = account->created;
+        result.append(info);
+    }
+    return result;
+}
+
+QString Server::addAccount(const QString &user, const QString &password)
+{
+    QString error;
+    if (!m_accounts)
+        return u"the server is not running"_s;
+    if (!m_accounts->addUser(user, password, &error))
+        return error.isEmpty() ? u"cannot create the account"_s : error;
+    QString ignored;
+    audit(u"add account"_s, m_accounts->prepareUsername(user, &ignored) + u'@' + m_config.domain, QString());
+    Q_EMIT accountsChanged();
+    return QString();
+}
+
+QString Server::deleteAccount(const QString &user)
+{
+    QString error;
+    if (!m_accounts)
+        return u"the server is not running"_s;
+    const QString username = m_accounts->prepareUsername(user, &error);
+    if (username.isEmpty())
+        return error;
+    if (!m_accounts->deleteUser(username, &error))
+        return error.isEmpty() ? u"cannot delete the account"_s : error;
+    audit(u"delete account"_s, username + u'@' + m_config.domain, QString());
+    destroyUserSessions(username, StreamError::Condition::NotAuthorized, u"This account has been deleted"_s);
+    Q_EMIT accountsChanged();
+    return QString();
+}
+
+QString Server::setAccountPassword(const QString &user, const QString &password)
+{
+    QString error;
+    if (!m_accounts)
+        return u"the server is not running"_s;
+    const QString username = m_accounts->prepareUsername(user, &error);
+    if (username.isEmpty())
+        return error;
+    if (!m_accounts->setPassword(username, password, &error))
+        return error.isEmpty() ? u"cannot set the password"_s : error;
+    audit(u"reset password"_s, username + u'@' + m_config.domain, QString());
+    Q_EMIT accountsChanged();
+    return QString();
+}
+
+QString Server::setAccountDisabled(const QString &user, bool disabled, const QString &reason)
+{
+    QString error;
+    if (!m_accounts)
+        return u"the server is not running"_s;
+    const QString username = m_accounts->prepareUsername(user, &error);
+    if (username.isEmpty())
+        return error;
+    if (!m_accounts->setDisabled(username, disabled, &error))
+        return error.isEmpty() ? u"cannot change the account"_s : error;
+    audit(disabled ? u"disable account"_s : u"enable account"_s, username + u'@' + m_config.domain, reason);
+    if (disabled) {
+        destroyUserSessions(username, StreamError::Condition::NotAuthorized,
+                            reason.isEmpty() ? u"This account has been disabled"_s : reason);
+    }
+    Q_EMIT accountsChanged();
+    return QString();
+}
+
+QList<AuditEntry> Server::auditLog(int limit) const
+{
+    return m_auditLog ? m_auditLog->recent(limit) : QList<AuditEntry>();
+}
+
+void Server::requestSessionDetails(quint64 id)
+{
+    SessionDetails details;
+    details.id = id;
+    const Session *s = m_sessions ? m_sessions->session(id) : nullptr;
+    if (!s || s->isRetired()) {
+        Q_EMIT sessionDetails(details);
+        return;
+    }
+    details.found = true;
+    details.snapshot = s->snapshot();
+    switch (s->type()) {
+    case Session::Type::C2SUnauthed: details.type = u"c2s_unauthed"_s; break;
+    case Session::Type::C2SUnbound: details.type = u"c2s_unbound"_s; break;
+    case Session::Type::C2S: details.type = u"c2s"_s; break;
+    }
+    details.notopen = s->notopen();
+    details.host = s->host();
+    details.resource = s->resource();
+    if (!s->presence().isNull())
+        details.presence = s->presence().toString(u"jabber:client"_s);
+    if (const auto &roster = s->roster()) {
+        details.roster = roster->items.values();
+        details.rosterVersion = roster->version;
+    }
+    if (!s->username().isEmpty()) {
+        const auto all = m_sessions->allSessions();
+        for (const Session *other : all) {
+            if (other != s && other->username() == s->username())
+                details.otherSessions.append(other->snapshot());
+        }
+    }
+    Q_EMIT sessionDetails(details);
+}
+
+QList<AuthLock> Server::authLocks() const
+{
+    return m_authThrottle ? m_authThrottle->locks() : QList<AuthLock>();
+}
+
+void Server::setSessionWatched(quint64 id, bool watched)
+{
+    if (m_sessions)
+        m_sessions->setWatched(id, watched);
+}
+
+void Server::countStanzas(const QList<SessionSnapshot> &changed, const QList<quint64> &closed)
+{
+    for (const SessionSnapshot &s : changed) {
+        const quint64 total = s.stanzasIn + s.stanzasOut;
+        quint64 &last = m_stanzaTotals[s.id];
+        if (total > last)
+            m_stanzasSinceTick += total - last;
+        last = total;
+    }
+    for (quint64 id : closed)
+        m_stanzaTotals.remove(id);
+}
+
+void Server::emitStatistics()
+{
+    if (!m_sessions)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const double seconds = qMax<qint64>(1, now - m_lastTickMs) / 1000.0;
+    m_lastTickMs = now;
+    ServerStats stats;
+    stats.time = QDateTime::currentDateTimeUtc();
+    stats.stanzasPerSecond = double(m_stanzasSinceTick) / seconds;
+    m_stanzasSinceTick = 0;
+    stats.connections = m_sessions->connectionCount();
+    stats.connected = m_sessions->connectedResourceCount();
+    stats.available = int(m_sessions->availableResources().size());
+    stats.interested = int(m_sessions->interestedResources().size());
+    const auto all = m_sessions->allSessions();
+    for (const Session *s : all) {
+        if (s->type() == Session::Type::C2SUnauthed)
+            ++stats.unauthenticated;
+    }
+    Q_EMIT statistics(stats);
+}

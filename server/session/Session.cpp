@@ -1,0 +1,238 @@
+#include "session/Session.h"
+
+#include "core/Logging.h"
+#include "session/SessionManager.h"
+
+#include <QSslCipher>
+#include <QTimer>
+
+#include <sys/socket.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+const QString ClientNamespace = u"jabber:client"_s;
+constexpr int CloseGracePeriodMs = 10000;
+
+QString protocolName(QSsl::SslProtocol protocol)
+{
+    switch (protocol) {
+    case QSsl::TlsV1_2: return u"TLS 1.2"_s;
+    case QSsl::TlsV1_3: return u"TLS 1.3"_s;
+    default: return u"TLS"_s;
+    }
+}
+} // namespace
+
+Session::Session(quint64 id, QSslSocket *conn, bool directTls, SessionManager *manager)
+    : QObject(manager)
+    , m_manager(manager)
+    , m_id(id)
+    , m_conn(conn)
+    , m_directTls(directTls)
+    , m_connectedSince(QDateTime::currentDateTimeUtc())
+    , m_lastActivity(m_connectedSince)
+{
+    conn->setParent(this);
+}
+
+Session::~Session() = default;
+
+void Session::send(const XmlElement &stanza)
+{
+    if (m_retired)
+        return;
+    ++m_stanzasOut;
+    writeBytes(stanza.toXml(ClientNamespace));
+}
+
+void Session::sendRaw(const QByteArray &bytes)
+{
+    if (m_retired)
+        return;
+    writeBytes(bytes);
+}
+
+void Session::writeBytes(const QByteArray &bytes)
+{
+    if (!m_conn || m_conn->state() != QAbstractSocket::ConnectedState)
+        return;
+    // Clear text with nothing queued: straight to the kernel. This saves the socket's 32 KiB
+    // write buffer per session, a copy, and arming the write notifier for one stanza; Qt's
+    // buffer takes only what the kernel refuses (and everything under TLS), so order holds.
+    qsizetype written = 0;
+    if (m_conn->mode() == QSslSocket::UnencryptedMode && m_conn->bytesToWrite() == 0) {
+        const ssize_t n = ::send(int(m_conn->socketDescriptor()), bytes.constData(), size_t(bytes.size()),
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            written = qsizetype(n);
+    }
+    if (written < bytes.size())
+        m_conn->write(written == 0 ? bytes : bytes.sliced(written));
+    m_bytesOut += quint64(bytes.size());
+    if (m_watched)
+        Q_EMIT traffic(m_id, false, bytes);
+    markChanged();
+}
+
+void Session::close(std::optional<StreamError::Condition> condition, const QString &text)
+{
+    if (m_closing || m_retired)
+        return;
+    m_closing = true;
+    if (m_conn && m_conn->state() == QAbstractSocket::ConnectedState) {
+        // RFC 6120 §4.9.1.2: an error before our header still needs a header to belong to.
+        if (!m_streamHeaderSent && condition) {
+            writeBytes("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                       "xmlns:stream='http://etherx.jabber.org/streams' version='1.0' from='"
+                       + xmlEscape(m_host) + "'>");
+            m_streamHeaderSent = true;
+        }
+        if (condition)
+            writeBytes(StreamError::streamErrorXml(*condition, text));
+        if (m_streamHeaderSent)
+            writeBytes(QByteArrayLiteral("</stream:stream>"));
+    }
+    releaseConnection();
+}
+
+void Session::releaseConnection()
+{
+    if (!m_conn)
+        return;
+    // The socket outlives the session until its last bytes (the stream error, the closing tag)
+    // are on the wire; a peer that never reads them is cut off after a grace period.
+    QSslSocket *conn = m_conn;
+    m_conn = nullptr;
+    QObject::disconnect(conn, nullptr, nullptr, nullptr);
+    conn->setParent(nullptr);
+    if (conn->state() == QAbstractSocket::UnconnectedState) {
+        conn->deleteLater();
+        return;
+    }
+    QObject::connect(conn, &QAbstractSocket::disconnected, conn, &QObject::deleteLater);
+    QTimer::singleShot(CloseGracePeriodMs, conn, [conn] {
+        conn->abort();
+        conn->deleteLater();
+    });
+    conn->disconnectFromHost();
+}
+
+void Session::setStreamOpened(const QString &host)
+{
+    m_notopen = false;
+    m_host = host;
+    markChanged();
+}
+
+void Session::setStreamRestarted()
+{
+    m_notopen = true;
+    m_streamHeaderSent = false;
+}
+
+void Session::setPriority(int priority)
+{
+    if (m_priority == priority)
+        return;
+    m_priority = priority;
+    markChanged();
+}
+
+void Session::setPresence(const XmlElement &presence)
+{
+    const bool wasAvailable = isAvailable();
+    m_presence = presence;
+    m_manager->onPresenceChanged(this, wasAvailable);
+}
+
+void Session::setInterested(bool interested)
+{
+    if (m_interested == interested)
+        return;
+    m_interested = interested;
+    m_manager->onInterestedChanged(this);
+}
+
+void Session::setRoster(std::shared_ptr<Roster> roster)
+{
+    m_roster = std::move(roster);
+    markChanged();
+}
+
+void Session::setClientSoftware(const QString &software)
+{
+    m_clientSoftware = software;
+    markChanged();
+}
+
+void Session::setSaslMechanism(const QString &mechanism)
+{
+    m_saslMechanism = mechanism;
+    markChanged();
+}
+
+void Session::setEncrypted()
+{
+    m_encrypted = true;
+    markChanged();
+}
+
+void Session::recordIncoming(const QByteArray &data)
+{
+    m_bytesIn += quint64(data.size());
+    m_lastActivity = QDateTime::currentDateTimeUtc();
+    if (m_watched)
+        Q_EMIT traffic(m_id, true, data);
+    markChanged();
+}
+
+void Session::countIncomingStanza()
+{
+    ++m_stanzasIn;
+}
+
+void Session::markChanged()
+{
+    m_manager->markDirty(this);
+}
+
+SessionSnapshot Session::snapshot() const
+{
+    SessionSnapshot s;
+    s.id = m_id;
+    switch (m_type) {
+    case Type::C2SUnauthed: s.type = SessionSnapshot::Type::Unauthenticated; break;
+    case Type::C2SUnbound: s.type = SessionSnapshot::Type::Authenticated; break;
+    case Type::C2S: s.type = SessionSnapshot::Type::Bound; break;
+    }
+    s.username = m_username;
+    s.fullJid = m_fullJid.isNull() ? QString() : m_fullJid.toString();
+    if (m_conn) {
+        s.peerAddress = m_conn->peerAddress();
+        s.peerPort = m_conn->peerPort();
+        if (m_encrypted) {
+            s.tlsProtocol = protocolName(m_conn->sessionProtocol());
+            s.tlsCipher = m_conn->sessionCipher().name();
+        }
+    }
+    s.directTls = m_directTls;
+    s.encrypted = m_encrypted;
+    s.saslMechanism = m_saslMechanism;
+    s.clientSoftware = m_clientSoftware;
+    s.available = isAvailable();
+    s.interested = m_interested;
+    if (isAvailable()) {
+        s.presenceShow = m_presence.childText(u"show"_s);
+        s.presenceStatus = m_presence.childText(u"status"_s);
+    }
+    s.priority = m_priority;
+    s.rosterSize = m_roster ? int(m_roster->items.size()) : 0;
+    s.connectedSince = m_connectedSince;
+    s.lastActivity = m_lastActivity;
+    s.stanzasIn = m_stanzasIn;
+    s.stanzasOut = m_stanzasOut;
+    s.bytesIn = m_bytesIn;
+    s.bytesOut = m_bytesOut;
+    return s;
+}

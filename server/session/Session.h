@@ -1,0 +1,121 @@
+#pragma once
+
+#include "session/Roster.h"
+#include "session/SessionSnapshot.h"
+#include "stanza/Jid.h"
+#include "stanza/StreamError.h"
+#include "xml/XmlElement.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QPointer>
+#include <QSslSocket>
+#include <memory>
+#include <optional>
+
+class SessionManager;
+
+// One client connection, with exactly the fields of Prosody's doc/session.txt (see
+// shared/seed/session.txt). State changes go through setters that tell the SessionManager,
+// which keeps the indices and the connected ⊇ available / connected ⊇ interested sets.
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Type { C2SUnauthed, C2SUnbound, C2S };
+
+    Session(quint64 id, QSslSocket *conn, bool directTls, SessionManager *manager);
+    ~Session() override;
+
+    quint64 id() const { return m_id; }
+
+    // --- the seed's fields ---
+    QSslSocket *conn() const { return m_conn; }
+    bool notopen() const { return m_notopen; }
+    Type type() const { return m_type; }
+    const QString &username() const { return m_username; }
+    const QString &host() const { return m_host; }
+    const QString &resource() const { return m_resource; }
+    const Jid &fullJid() const { return m_fullJid; }
+    Jid bareJid() const { return m_fullJid.isNull() ? Jid::fromParts(m_username, m_host) : m_fullJid.bare(); }
+    int priority() const { return m_priority; }
+    const XmlElement &presence() const { return m_presence; }
+    bool interested() const { return m_interested; }
+    const std::shared_ptr<Roster> &roster() const { return m_roster; }
+
+    // The seed's predicates.
+    bool isConnectedResource() const { return !m_fullJid.isNull(); }
+    bool isAvailable() const { return !m_presence.isNull(); }
+    bool isInterested() const { return m_interested; }
+
+    // Writes a stanza (serialised in the jabber:client default namespace) or raw bytes.
+    // After the session is retired, sends are dropped.
+    void send(const XmlElement &stanza);
+    void sendRaw(const QByteArray &bytes);
+    // Ends the stream: optional stream error, then </stream:stream>, then the TCP close.
+    // Prefer SessionManager::destroySession, which also tells contacts and cleans indices.
+    void close(std::optional<StreamError::Condition> condition = std::nullopt, const QString &text = QString());
+
+    bool isRetired() const { return m_retired; }
+
+    // --- state transitions (called by the c2s stream and features) ---
+    void setStreamOpened(const QString &host);
+    void setStreamRestarted();          // after STARTTLS / SASL success the stream is new again
+    bool isStreamHeaderSent() const { return m_streamHeaderSent; }
+    void setStreamHeaderSent(bool sent) { m_streamHeaderSent = sent; }
+    void setPriority(int priority);
+    void setPresence(const XmlElement &presence);   // null = unavailable
+    void setInterested(bool interested);
+    void setRoster(std::shared_ptr<Roster> roster);
+    void setClientSoftware(const QString &software);
+    void setSaslMechanism(const QString &mechanism);
+    void setEncrypted();
+
+    // --- statistics for the console ---
+    bool isEncrypted() const { return m_encrypted; }
+    bool isDirectTls() const { return m_directTls; }
+    void recordIncoming(const QByteArray &data);
+    void countIncomingStanza();
+    QDateTime connectedSince() const { return m_connectedSince; }
+    QDateTime lastActivity() const { return m_lastActivity; }
+    SessionSnapshot snapshot() const;
+
+Q_SIGNALS:
+    // Every byte chunk read or written, for the console's XML view (only while watched).
+    void traffic(quint64 sessionId, bool incoming, const QByteArray &data);
+
+private:
+    friend class SessionManager;
+    void writeBytes(const QByteArray &bytes);
+    void releaseConnection();
+    void markChanged();
+
+    SessionManager *m_manager;
+    quint64 m_id;
+    QPointer<QSslSocket> m_conn;
+    bool m_notopen = true;
+    bool m_streamHeaderSent = false;
+    Type m_type = Type::C2SUnauthed;
+    QString m_username;
+    QString m_host;
+    QString m_resource;
+    Jid m_fullJid;
+    int m_priority = 0;
+    XmlElement m_presence;
+    bool m_interested = false;
+    std::shared_ptr<Roster> m_roster;
+    bool m_retired = false;
+    bool m_closing = false;
+
+    bool m_directTls;
+    bool m_encrypted = false;
+    bool m_watched = false;
+    QString m_saslMechanism;
+    QString m_clientSoftware;
+    QDateTime m_connectedSince;
+    QDateTime m_lastActivity;
+    quint64 m_stanzasIn = 0;
+    quint64 m_stanzasOut = 0;
+    quint64 m_bytesIn = 0;
+    quint64 m_bytesOut = 0;
+};

@@ -1,0 +1,104 @@
+#pragma once
+
+#include "core/ServerConfig.h"
+#include "session/Session.h"
+#include "session/SessionSnapshot.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+#include <functional>
+
+// Owns every session (Prosody's sessionmanager): creates them, indexes them by id, full JID and
+// bare JID, keeps the seed's three sets (connected ⊇ available, connected ⊇ interested) and
+// destroys them. Observers in other threads get value snapshots in batches, at most ten a
+// second, never pointers.
+class SessionManager : public QObject
+{
+    Q_OBJECT
+public:
+    enum class BindResult { Bound, Conflict, NotAllowed };
+
+    explicit SessionManager(QObject *parent = nullptr);
+    ~SessionManager() override;
+
+    void setResourceConflictPolicy(ServerConfig::ResourceConflict policy) { m_conflictPolicy = policy; }
+
+    Session *createSession(QSslSocket *conn, bool directTls);
+    // c2s_unauthed → c2s_unbound.
+    void authenticate(Session *session, const QString &username, const QString &mechanism);
+    // c2s_unbound → c2s; applies the resource conflict policy (RFC 6120 §7.7.2.2). With
+    // `random`, *resource may be replaced by a fresh one.
+    BindResult bindResource(Session *session, QString *resource);
+    // Tells interested listeners (presence goes out on the user's behalf), removes the session
+    // from every index, closes the stream with the optional error and retires the session so
+    // that late sends are dropped. Safe to call twice.
+    void destroySession(Session *session, std::optional<StreamError::Condition> condition = std::nullopt,
+                        const QString &text = QString());
+
+    // --- queries ---
+    Session *session(quint64 id) const { return m_byId.value(id); }
+    Session *sessionByFullJid(const Jid &fullJid) const { return m_byFullJid.value(fullJid); }
+    // Connected resources of a user (bare JID), in binding order.
+    QList<Session *> sessionsOfUser(const Jid &bareJid) const { return m_byBareJid.value(bareJid); }
+    QList<Session *> allSessions() const { return m_byId.values(); }
+    int connectionCount() const { return int(m_byId.size()); }
+    // Connections not yet authenticated, in all and from one address (AuthThrottle::addressKey).
+    int unauthenticatedCount() const { return int(m_unauthenticated.size()); }
+    int unauthenticatedFrom(const QString &addressKey) const { return m_unauthenticatedByAddress.value(addressKey); }
+    int connectedResourceCount() const { return int(m_byFullJid.size()); }
+    const QSet<Session *> &availableResources() const { return m_available; }
+    const QSet<Session *> &interestedResources() const { return m_interested; }
+    QList<Session *> availableResourcesOfUser(const Jid &bareJid) const;
+    QList<Session *> interestedResourcesOfUser(const Jid &bareJid) const;
+    QList<SessionSnapshot> snapshots() const;
+
+    // Hooks for server features, run synchronously in the server thread.
+    using SessionHook = std::function<void(Session *)>;
+    // Before a connected resource goes away (unavailable presence on the user's behalf).
+    void addDestroyHook(SessionHook hook) { m_destroyHooks.push_back(std::move(hook)); }
+    // After a resource is bound (load the roster).
+    void addBindHook(SessionHook hook) { m_bindHooks.push_back(std::move(hook)); }
+
+    // The console's XML view: only watched sessions pay for the traffic signal.
+    void setWatched(quint64 id, bool watched);
+
+    // Called by Session.
+    void markDirty(Session *session);
+    void onPresenceChanged(Session *session, bool wasAvailable);
+    void onInterestedChanged(Session *session);
+
+Q_SIGNALS:
+    void sessionOpened(quint64 id);
+    void sessionAuthenticated(quint64 id, const QString &username);
+    void sessionBound(quint64 id, const QString &fullJid);
+    void presenceChanged(quint64 id, bool available);
+    void interestedChanged(quint64 id, bool interested);
+    void sessionClosed(quint64 id, const QString &reason);
+    // The batch: every session that changed since the last one, and every one that went.
+    void sessionsUpdated(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
+    void traffic(quint64 sessionId, bool incoming, const QByteArray &data);
+
+private:
+    void flushBatch();
+    void scheduleBatch();
+
+    ServerConfig::ResourceConflict m_conflictPolicy = ServerConfig::ResourceConflict::KickOld;
+    quint64 m_nextId = 1;
+    QHash<quint64, Session *> m_byId;
+    QHash<Jid, Session *> m_byFullJid;
+    QHash<Jid, QList<Session *>> m_byBareJid;
+    QSet<Session *> m_available;
+    QSet<Session *> m_interested;
+    std::vector<SessionHook> m_destroyHooks;
+    std::vector<SessionHook> m_bindHooks;
+    void forgetUnauthenticated(Session *session);
+    QHash<Session *, QString> m_unauthenticated;        // session → its address key
+    QHash<QString, int> m_unauthenticatedByAddress;
+
+    QSet<quint64> m_dirty;
+    QList<quint64> m_closedSinceBatch;
+    QTimer m_batchTimer;
+};

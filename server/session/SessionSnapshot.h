@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QDateTime>
+#include <QHostAddress>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+// A value copy of one session's state for observers in other threads (the console, the control
+// socket). Never holds a pointer into the live session.
+struct SessionSnapshot
+{
+    enum class Type { Unauthenticated, Authenticated, Bound };
+
+    quint64 id = 0;
+    Type type = Type::Unauthenticated;
+    QString username;            // empty before authentication
+    QString fullJid;             // empty before binding
+    QHostAddress peerAddress;
+    quint16 peerPort = 0;
+    bool directTls = false;
+    bool encrypted = false;
+    QString tlsProtocol;
+    QString tlsCipher;
+    QString saslMechanism;
+    QString clientSoftware;
+    bool available = false;      // has presence (seed: available resource)
+    bool interested = false;     // requested the roster (seed: interested resource)
+    QString presenceShow;        // away, chat, dnd, xa, or empty for plain available
+    QString presenceStatus;
+    int priority = 0;
+    int rosterSize = 0;
+    QDateTime connectedSince;
+    QDateTime lastActivity;
+    quint64 stanzasIn = 0;
+    quint64 stanzasOut = 0;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+};
+
+Q_DECLARE_METATYPE(SessionSnapshot)
+Q_DECLARE_METATYPE(QList<SessionSnapshot>)
