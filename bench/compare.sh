@@ -3,7 +3,7 @@
 # writes bench/results/<date>.csv with a PNG chart per figure (see bench/README.md).
 #
 #   bench/compare.sh            default sizes (10,000 logins, 500 message pairs, 2,000 × 20
-#                               presence; about 12 minutes with the build on 2 cores)
+#                               presence): ~13 minutes of load on 2 idle cores, plus the build
 #   bench/compare.sh --smoke    tiny sizes, well under a minute (CTest: bench.compare_smoke)
 #
 # On a fresh Debian 12 machine it installs what it needs (prosody, gnuplot-nox, openssl,
@@ -76,7 +76,7 @@ if $smoke; then
   console=false
 else
   login_n=10000; scram_n=1000; tls_n=1000; pairs=500; msg_s=30; warmup=2; rate=1000
-  presence_n=2000; contacts=20; updates=5; churn_n=10000; churn_rate=500; churn_s=20; settle=3
+  presence_n=2000; contacts=20; updates=3; churn_n=10000; churn_rate=500; churn_s=10; settle=3
 fi
 window=${SB_BENCH_WINDOW:-100}   # logins in flight
 password=bench-secret
@@ -244,14 +244,15 @@ for server in switchboard prosody; do
   run_load $server starttls headless --scenario login --users $tls_n --starttls
   run_load $server msg1 headless --scenario messages --pairs $pairs --in-flight 1 --duration $msg_s --probe probe
   run_load $server msg16 headless --scenario messages --pairs $pairs --in-flight 16 --duration $msg_s
-  run_load $server msgrate headless --scenario messages --pairs $pairs --rate $rate --duration $msg_s --probe probe
+  run_load $server msgrate headless --scenario messages --pairs $pairs --rate $rate --duration $((msg_s / 2)) \
+    --probe probe
   run_load $server presence headless --scenario presence --prefix p --users $presence_n --contacts $contacts \
     --updates $updates
 done
 if $console; then
   run_load switchboard console-login console --scenario login --users $churn_n --churn $churn_rate \
     --duration $churn_s --probe probe
-  run_load switchboard console-msg console --scenario messages --pairs $pairs --rate $rate --duration $msg_s \
+  run_load switchboard console-msg console --scenario messages --pairs $pairs --rate $rate --duration $((msg_s / 2)) \
     --probe probe
 fi
 
@@ -342,6 +343,7 @@ fi
 if command -v gnuplot >/dev/null && ! $smoke; then
   charts=$results_dir/$stamp
   mkdir -p "$charts"
+  rm -f "$charts"/*.png   # a second run on the same day replaces the first
   n=0
   tail -n +2 "$csv" | grep -v '^console' | while IFS=, read -r f s p r t m; do
     n=$((n + 1))

@@ -20,6 +20,9 @@ C2SListener::C2SListener(const C2SContext *context, bool directTls, QObject *par
     , m_context(context)
     , m_directTls(directTls)
 {
+    // Qt listens with a backlog of 50: a burst of reconnecting clients (a network blip, a
+    // restart) overflows it while the loop is busy, and the kernel drops or resets them.
+    setListenBacklogSize(1024);
 }
 
 void C2SListener::incomingConnection(qintptr socketDescriptor)
