@@ -11,7 +11,15 @@ jobs=${JOBS:-$(nproc)}
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHBOARD_SANITIZE=ON
 fi
-cmake --build "$build_dir" -j "$jobs"
+# Only what the tests run: the unit tests and the fuzz corpus replays (not the app, not benches).
+targets=()
+for source in tests/unit/tst_*.cpp; do
+  targets+=("$(basename "$source" .cpp)")
+done
+for source in fuzz/fuzz_*.cpp; do
+  targets+=("$(basename "$source" .cpp)_replay")
+done
+cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
 export QT_QPA_PLATFORM=offscreen
 # Leaks are reported too; a sanitizer finding fails the test that hit it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
