@@ -115,6 +115,22 @@ void Session::releaseConnection()
         conn->abort();
         conn->deleteLater();
     });
+    // Input still unread when a socket closes makes the kernel reset the connection, and a
+    // reset throws away what we wrote but it has not sent yet: the stream error. So input is
+    // read and dropped until the peer closes, and a plain connection is only half-closed (FIN
+    // after our last byte) once Qt has handed everything to the kernel.
+    auto discard = [conn] { conn->skip(conn->bytesAvailable()); };
+    QObject::connect(conn, &QIODevice::readyRead, conn, discard);
+    discard();
+    if (conn->mode() == QSslSocket::UnencryptedMode) {
+        auto halfClose = [conn] {
+            if (conn->bytesToWrite() == 0 && conn->socketDescriptor() != -1)
+                ::shutdown(int(conn->socketDescriptor()), SHUT_WR);
+        };
+        QObject::connect(conn, &QIODevice::bytesWritten, conn, halfClose);
+        halfClose();
+        return;   // the peer's close, or the grace period, ends it
+    }
     conn->disconnectFromHost();
 }
 

@@ -41,6 +41,8 @@ class Raw:
     async def _read_some(self, timeout):
         try:
             chunk = await asyncio.wait_for(self.reader.read(65536), timeout)
+        except asyncio.TimeoutError:
+            raise   # a subclass of OSError since Python 3.11: not a closed connection
         except (ConnectionError, OSError):
             chunk = b""
         if not chunk:
