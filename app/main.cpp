@@ -7,12 +7,27 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <memory>
+#include <sys/resource.h>
 
 int runConsole(const CommandLine &commandLine);
 int runControlCommand(const CommandLine &commandLine);
 
+namespace {
+// Every client is a file descriptor: take the whole hard limit so that max_connections, not the
+// usual soft limit of 1024, is what bounds the server.
+void raiseOpenFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+} // namespace
+
 int main(int argc, char **argv)
 {
+    raiseOpenFileLimit();
     QCoreApplication::setApplicationName(QStringLiteral("switchboard"));
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
     // Per-connection debug lines are for whoever asks (QT_LOGGING_RULES), not the default log.
