@@ -3,6 +3,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -41,6 +42,40 @@ ScramCredentials readCredentials(const QSqlQuery &query, int first)
 bool hasCredentials(const ScramCredentials &sha1, const ScramCredentials &sha256)
 {
     return sha1.isValid() || sha256.isValid();
+}
+
+// One statement on one existing account (:username), in its own transaction. failure is the
+// message prefix with %1 for the user name; a missing account is an error, not a no-op.
+bool writeOneAccount(Database *database, const QString &username, const QString &sql,
+                     const std::function<void(QSqlQuery &)> &bind, const QString &failure, QString *error)
+{
+    if (!database || !database->isOpen()) {
+        setError(error, u"the database is not open"_s);
+        return false;
+    }
+    Transaction transaction(database->connection());
+    if (!transaction.isActive()) {
+        setError(error, u"cannot write to the database: %1"_s.arg(transaction.errorText()));
+        return false;
+    }
+    QSqlQuery query(database->connection());
+    query.prepare(sql);
+    bind(query);
+    query.bindValue(u":username"_s, username);
+    if (!query.exec()) {
+        setError(error, failure.arg(username) + u": "_s + query.lastError().text());
+        return false;
+    }
+    if (query.numRowsAffected() == 0) {
+        setError(error, u"no such account: %1"_s.arg(username));
+        return false;
+    }
+    query.finish();
+    if (!transaction.commit()) {
+        setError(error, failure.arg(username) + u": "_s + transaction.errorText());
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -226,102 +261,34 @@ bool AccountStore::createMany(const QList<Account> &accounts, QString *error)
 bool AccountStore::updateCredentials(const QString &username, const ScramCredentials &sha1,
                                      const ScramCredentials &sha256, QString *error)
 {
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
     if (!hasCredentials(sha1, sha256)) {
         setError(error, u"no credentials for account %1"_s.arg(username));
         return false;
     }
-    Transaction transaction(m_database->connection());
-    if (!transaction.isActive()) {
-        setError(error, u"cannot write to the database: %1"_s.arg(transaction.errorText()));
-        return false;
-    }
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"UPDATE accounts SET"
-                  " sha1_salt = :sha1_salt, sha1_iterations = :sha1_iterations,"
-                  " sha1_stored_key = :sha1_stored_key, sha1_server_key = :sha1_server_key,"
-                  " sha256_salt = :sha256_salt, sha256_iterations = :sha256_iterations,"
-                  " sha256_stored_key = :sha256_stored_key, sha256_server_key = :sha256_server_key"
-                  " WHERE username = :username"_s);
-    bindCredentials(query, u"sha1", sha1);
-    bindCredentials(query, u"sha256", sha256);
-    query.bindValue(u":username"_s, username);
-    if (!query.exec()) {
-        setError(error, u"cannot change the credentials of %1: %2"_s.arg(username, query.lastError().text()));
-        return false;
-    }
-    if (query.numRowsAffected() == 0) {
-        setError(error, u"no such account: %1"_s.arg(username));
-        return false;
-    }
-    query.finish();
-    if (!transaction.commit()) {
-        setError(error, u"cannot change the credentials of %1: %2"_s.arg(username, transaction.errorText()));
-        return false;
-    }
-    return true;
+    return writeOneAccount(m_database, username,
+                           u"UPDATE accounts SET"
+                           " sha1_salt = :sha1_salt, sha1_iterations = :sha1_iterations,"
+                           " sha1_stored_key = :sha1_stored_key, sha1_server_key = :sha1_server_key,"
+                           " sha256_salt = :sha256_salt, sha256_iterations = :sha256_iterations,"
+                           " sha256_stored_key = :sha256_stored_key, sha256_server_key = :sha256_server_key"
+                           " WHERE username = :username"_s,
+                           [&](QSqlQuery &query) {
+                               bindCredentials(query, u"sha1", sha1);
+                               bindCredentials(query, u"sha256", sha256);
+                           },
+                           u"cannot change the credentials of %1"_s, error);
 }
 
 bool AccountStore::remove(const QString &username, QString *error)
 {
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
-    Transaction transaction(m_database->connection());
-    if (!transaction.isActive()) {
-        setError(error, u"cannot write to the database: %1"_s.arg(transaction.errorText()));
-        return false;
-    }
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"DELETE FROM accounts WHERE username = :username"_s);
-    query.bindValue(u":username"_s, username);
-    if (!query.exec()) {
-        setError(error, u"cannot remove account %1: %2"_s.arg(username, query.lastError().text()));
-        return false;
-    }
-    if (query.numRowsAffected() == 0) {
-        setError(error, u"no such account: %1"_s.arg(username));
-        return false;
-    }
-    query.finish();
-    if (!transaction.commit()) {
-        setError(error, u"cannot remove account %1: %2"_s.arg(username, transaction.errorText()));
-        return false;
-    }
-    return true;
+    return writeOneAccount(m_database, username, u"DELETE FROM accounts WHERE username = :username"_s,
+                           [](QSqlQuery &) {}, u"cannot remove account %1"_s, error);
 }
 
 bool AccountStore::setDisabled(const QString &username, bool disabled, QString *error)
 {
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
-    Transaction transaction(m_database->connection());
-    if (!transaction.isActive()) {
-        setError(error, u"cannot write to the database: %1"_s.arg(transaction.errorText()));
-        return false;
-    }
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"UPDATE accounts SET disabled = :disabled WHERE username = :username"_s);
-    query.bindValue(u":disabled"_s, disabled ? 1 : 0);
-    query.bindValue(u":username"_s, username);
-    if (!query.exec()) {
-        setError(error, u"cannot change account %1: %2"_s.arg(username, query.lastError().text()));
-        return false;
-    }
-    if (query.numRowsAffected() == 0) {
-        setError(error, u"no such account: %1"_s.arg(username));
-        return false;
-    }
-    query.finish();
-    if (!transaction.commit()) {
-        setError(error, u"cannot change account %1: %2"_s.arg(username, transaction.errorText()));
-        return false;
-    }
-    return true;
+    return writeOneAccount(m_database, username,
+                           u"UPDATE accounts SET disabled = :disabled WHERE username = :username"_s,
+                           [disabled](QSqlQuery &query) { query.bindValue(u":disabled"_s, disabled ? 1 : 0); },
+                           u"cannot change account %1"_s, error);
 }
