@@ -33,7 +33,9 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         "  user import-roster FILE    mutual subscriptions: one 'user contact' per line\n"
         "  sessions [--json]          list the running server's sessions\n"
         "  kick JID [--reason TEXT]   kick a full JID's session, or all of a bare JID's\n"
-        "  close JID                  close them cleanly"_s);
+        "  close JID                  close them cleanly\n"
+        "  lag [--reset] [--json]     the server thread's event-loop lag (p50, p99, max) over\n"
+        "                             the last minute or since the last --reset"_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s, u"Run the server without the console window."_s);
@@ -44,10 +46,11 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption c2sPort(u"c2s-port"_s, u"Client port, STARTTLS (default 5222; 0 picks one)."_s, u"N"_s);
     const QCommandLineOption c2sTlsPort(u"c2s-tls-port"_s, u"Direct TLS client port (default 5223; 0 picks one)."_s,
                                         u"N"_s);
-    const QCommandLineOption json(u"json"_s, u"sessions: print JSON for scripts."_s);
+    const QCommandLineOption json(u"json"_s, u"sessions, lag: print JSON for scripts."_s);
+    const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
-    parser.addOptions({headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort, json, reason});
-    parser.addPositionalArgument(u"command"_s, u"user, sessions, kick or close (see above)."_s, u"[command]"_s);
+    parser.addOptions({headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort, json, reset, reason});
+    parser.addPositionalArgument(u"command"_s, u"user, sessions, kick, close or lag (see above)."_s, u"[command]"_s);
 
     if (!parser.parse(argv)) {
         err << parser.errorText() << "\n";
@@ -90,6 +93,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         config.dataDir = QDir(config.dataDir).absolutePath();
     out->config = config;
     out->json = parser.isSet(json);
+    out->reset = parser.isSet(reset);
     out->reason = parser.value(reason);
 
     QStringList words = parser.positionalArguments();
@@ -105,6 +109,8 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         out->mode = Mode::Kick;
     } else if (command == u"close") {
         out->mode = Mode::Close;
+    } else if (command == u"lag") {
+        out->mode = Mode::Lag;
     } else {
         err << "switchboard: unknown command '" << command << "' (see --help)\n";
         *exitCode = 2;

@@ -8,13 +8,14 @@
 // the file over the embedded defaults.
 struct CommandLine
 {
-    enum class Mode { Console, Headless, User, Sessions, Kick, Close };
+    enum class Mode { Console, Headless, User, Sessions, Kick, Close, Lag };
 
     Mode mode = Mode::Console;
     ServerConfig config;
     QStringList arguments;   // the subcommand's own words, e.g. {"add", "alice@localhost"}
     QString reason;          // kick --reason
-    bool json = false;       // sessions --json
+    bool json = false;       // sessions --json, lag --json
+    bool reset = false;      // lag --reset
 
     // Parses argv; on error or --help/--version prints and returns the exit code in *exitCode.
     static bool parse(const QStringList &argv, CommandLine *out, int *exitCode);

@@ -17,7 +17,7 @@ QString column(const QJsonObject &o, const QString &key)
 }
 } // namespace
 
-// `switchboard sessions [--json]`, `kick JID [--reason TEXT]`, `close JID`: one request to the
+// `switchboard sessions [--json]`, `kick JID [--reason TEXT]`, `close JID`, `lag [--reset]`: one request to the
 // running instance's control socket.
 int runControlCommand(const CommandLine &commandLine)
 {
@@ -38,6 +38,10 @@ int runControlCommand(const CommandLine &commandLine)
         request.insert(u"jid"_s, commandLine.arguments.constFirst());
         if (!commandLine.reason.isEmpty())
             request.insert(u"reason"_s, commandLine.reason);
+        break;
+    case CommandLine::Mode::Lag:
+        request.insert(u"command"_s, u"lag"_s);
+        request.insert(u"reset"_s, commandLine.reset);
         break;
     default:
         return 2;
@@ -61,6 +65,16 @@ int runControlCommand(const CommandLine &commandLine)
     if (response.contains(u"error"_s)) {
         err << "switchboard: " << response.value(u"error"_s).toString() << "\n";
         return 1;
+    }
+    if (commandLine.mode == CommandLine::Mode::Lag) {
+        if (commandLine.json) {
+            out << QJsonDocument(response).toJson(QJsonDocument::Compact) << "\n";
+            return 0;
+        }
+        out << "event-loop lag: p50 " << response.value(u"p50_ms"_s).toDouble() << " ms, p99 "
+            << response.value(u"p99_ms"_s).toDouble() << " ms, max " << response.value(u"max_ms"_s).toDouble()
+            << " ms (" << response.value(u"samples"_s).toInt() << " samples)\n";
+        return 0;
     }
     if (commandLine.mode != CommandLine::Mode::Sessions) {
         const int count = response.value(u"count"_s).toInt();

@@ -84,6 +84,12 @@ QByteArray ControlServer::handle(const QByteArray &requestLine)
         } else {
             response.insert(u"count"_s, m_server->closeJid(jid));
         }
+    } else if (command == u"lag") {
+        const EventLoopLag::Summary lag = m_server->eventLoopLag(request.value(u"reset"_s).toBool());
+        response.insert(u"samples"_s, lag.samples);
+        response.insert(u"p50_ms"_s, lag.p50Ms);
+        response.insert(u"p99_ms"_s, lag.p99Ms);
+        response.insert(u"max_ms"_s, lag.maxMs);
     } else {
         response.insert(u"error"_s, u"unknown command '%1'"_s.arg(command));
     }

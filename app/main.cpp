@@ -65,7 +65,8 @@ int main(int argc, char **argv)
     }
     case CommandLine::Mode::Sessions:
     case CommandLine::Mode::Kick:
-    case CommandLine::Mode::Close: {
+    case CommandLine::Mode::Close:
+    case CommandLine::Mode::Lag: {
         QCoreApplication app(argc, argv);
         return runControlCommand(commandLine);
     }

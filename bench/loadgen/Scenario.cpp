@@ -24,6 +24,7 @@ double seconds(int64_t us)
 Scenario::Scenario(const ClientConfig &client, const RunOptions &options)
     : m_options(options)
     , m_loop(client)
+    , m_serverLag(options.controlSocket)
 {
     m_loop.setObserver(this);
 }
@@ -241,6 +242,27 @@ bool Scenario::loginRange(int first, int last, int window, double timeoutSeconds
     return false;
 }
 
+void Scenario::startLagWindow()
+{
+    if (m_serverLag.enabled())
+        m_serverLag.reset();
+}
+
+void Scenario::reportLag(const std::string &prefix)
+{
+    if (!m_serverLag.enabled())
+        return;
+    const ServerLag::Summary lag = m_serverLag.read();
+    if (!lag.valid) {
+        std::fprintf(stderr, "sb-loadgen: no lag figures from the control socket %s\n", m_options.controlSocket.c_str());
+        return;
+    }
+    result(prefix + "_samples", lag.samples);
+    result(prefix + "_p50_ms", lag.p50Ms);
+    result(prefix + "_p99_ms", lag.p99Ms);
+    result(prefix + "_max_ms", lag.maxMs);
+}
+
 void Scenario::reportLatencies(const std::string &prefix, std::vector<uint32_t> &latencies)
 {
     if (latencies.empty()) {
@@ -331,6 +353,7 @@ int Scenario::runLogin()
         const size_t completedBefore = m_completions.size();
         const int failedBefore = m_failed;
         const ProcSample c0 = sampleProcess(m_options.serverPid);
+        startLagWindow();
         const int64_t start = nowUs();
         int64_t nextChurn = start;
         int index = 0;
@@ -352,6 +375,7 @@ int Scenario::runLogin()
         }
         const int64_t elapsed = nowUs() - start;
         const ProcSample c1 = sampleProcess(m_options.serverPid);
+        reportLag("churn_server_lag");
         result("churn_logins_started", double(started));
         result("churn_logins_per_s", double(m_completions.size() - completedBefore) / seconds(elapsed));
         result("churn_failures", m_failed - failedBefore);
@@ -413,6 +437,7 @@ int Scenario::runMessages()
             m_latencies.clear();
             s0 = sampleProcess(m_options.serverPid);
             loadgenCpu0 = selfCpuSeconds();
+            startLagWindow();
         }
         if (paced) {
             for (int guard = 0; now >= nextSend && guard < 10000; ++guard) {
@@ -426,6 +451,7 @@ int Scenario::runMessages()
     const int64_t elapsed = nowUs() - measureFrom;
     const ProcSample s1 = sampleProcess(m_options.serverPid);
     const double loadgenCpu = selfCpuSeconds() - loadgenCpu0;
+    reportLag("server_lag");
     m_sending = false;
     const int64_t delivered = m_delivered;
     result("messages_delivered", double(delivered));

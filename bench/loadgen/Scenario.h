@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Connection.h"
+#include "ServerLag.h"
 
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@ struct RunOptions
     double churn = 0;                   // login: logins/s of churn after the ramp (0: none)
     bool scramWarmup = true;            // SCRAM: a warm-up pass fills the key cache first
     std::string probeUser;              // pings the server every 10 ms during the run
+    std::string controlSocket;          // Switchboard's control.sock: its own event-loop lag
     int serverPid = 0;                  // for CPU and RSS figures
     double timeout = 600;               // hard cap for the whole run, seconds
     double idleSettle = 3;              // seconds idle before the memory sample
@@ -55,6 +57,9 @@ private:
     void tickProbe();
     void closeAll();
     void reportLatencies(const std::string &prefix, std::vector<uint32_t> &latencies);
+    // Switchboard only (--control-socket): its event-loop lag over a measured window.
+    void startLagWindow();
+    void reportLag(const std::string &prefix);
 
     int runLogin();
     int runMessages();
@@ -74,6 +79,7 @@ private:
     std::map<std::string, int> m_failureReasons;
     std::vector<int64_t> m_completions;
     std::vector<uint32_t> m_probeRtts;   // microseconds
+    ServerLag m_serverLag;
     int64_t m_nextPingUs = 0;
     int m_pingId = 0;
 

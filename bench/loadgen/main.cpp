@@ -51,6 +51,8 @@ int main(int argc, char **argv)
         {u"updates"_s, u"presence: updates per user in the storm (default 5)."_s, u"N"_s, u"5"_s},
         {u"churn"_s, u"login: after the ramp, re-login this many sessions per second."_s, u"R"_s, u"0"_s},
         {u"probe"_s, u"An account that pings the server every 10 ms during the run."_s, u"USER"_s},
+        {u"control-socket"_s, u"Switchboard's control.sock: report its own event-loop lag over the measured "
+                              "window (churn, messages)."_s, u"PATH"_s},
         {u"server-pid"_s, u"The server's process id, for its CPU time and RSS."_s, u"PID"_s, u"0"_s},
         {u"timeout"_s, u"Hard limit for the whole run in seconds (default 600)."_s, u"S"_s, u"600"_s},
         {u"warmup"_s, u"messages: seconds of traffic before measuring (default 2)."_s, u"S"_s, u"2"_s},
@@ -121,6 +123,7 @@ int main(int argc, char **argv)
     run.churn = parser.value(u"churn"_s).toDouble();
     run.scramWarmup = !parser.isSet(u"no-warmup"_s);
     run.probeUser = parser.value(u"probe"_s).toStdString();
+    run.controlSocket = parser.value(u"control-socket"_s).toStdString();
     run.serverPid = parser.value(u"server-pid"_s).toInt();
     run.timeout = parser.value(u"timeout"_s).toDouble();
     run.idleSettle = parser.value(u"settle"_s).toDouble();

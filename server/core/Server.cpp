@@ -63,6 +63,9 @@ bool Server::start(QString *error)
     tls.setProtocol(QSsl::TlsV1_2OrLater);
     tls.setPeerVerifyMode(QSslSocket::VerifyNone);
 
+    m_lag = std::make_unique<EventLoopLag>();
+    m_lag->start();
+
     m_sessions = std::make_unique<SessionManager>();
     m_sessions->setResourceConflictPolicy(m_config.resourceConflict);
     m_router = std::make_unique<StanzaRouter>(m_sessions.get(), m_config.domain);
@@ -226,6 +229,16 @@ int Server::closeJid(const QString &jid)
     for (quint64 id : ids)
         closeSession(id);
     return int(ids.size());
+}
+
+EventLoopLag::Summary Server::eventLoopLag(bool reset)
+{
+    if (!m_lag)
+        return {};
+    const EventLoopLag::Summary summary = m_lag->summary();
+    if (reset)
+        m_lag->reset();
+    return summary;
 }
 
 // --- The console's entry points ---

@@ -3,6 +3,7 @@
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
 #include "core/AuthThrottle.h"
+#include "core/EventLoopLag.h"
 #include "core/ServerConfig.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -55,6 +56,9 @@ public:
     StanzaRouter *router() const { return m_router.get(); }
     AccountService *accounts() const { return m_accounts.get(); }
     Database *database() const { return m_database.get(); }
+    // How late this thread's event loop runs (see EventLoopLag); `reset` starts a new window
+    // after this summary.
+    EventLoopLag::Summary eventLoopLag(bool reset);
 
     // --- The console's entry points: call them in the server's thread (QMetaObject::
     // invokeMethod from another one). Account changes return an error text, empty on success;
@@ -128,6 +132,7 @@ private:
     // The console's feeds.
     std::unique_ptr<AuditLog> m_auditLog;
     QTimer *m_statsTimer = nullptr;
+    std::unique_ptr<EventLoopLag> m_lag;
     QDateTime m_startedAt;
     QHash<quint64, quint64> m_stanzaTotals;    // per session, as of its last snapshot
     quint64 m_stanzasSinceTick = 0;

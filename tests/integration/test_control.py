@@ -1,6 +1,8 @@
-"""The running instance's control socket: `switchboard sessions --json`, `kick` and `close`."""
+"""The running instance's control socket: `switchboard sessions --json`, `kick`, `close` and `lag`."""
 
 import asyncio
+import json
+import time
 
 import harness
 from harness import ServerTestCase, wait_for
@@ -47,6 +49,25 @@ class ControlTest(ServerTestCase):
         result = await asyncio.to_thread(self.server.run, "kick", "nobody@localhost")
         self.assertNotEqual(result.returncode, 0)
 
+    async def test_lag_reports_the_server_threads_timer_delay(self):
+        alice = self.client("alice", resource="lag")
+        await alice.online()
+        await asyncio.sleep(2)   # the first window then holds ~200 samples, 10 ms apart
+        started = time.monotonic()
+        first = await asyncio.to_thread(self.server.run, "lag", "--json", "--reset")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        summary = json.loads(first.stdout)
+        self.assertGreater(summary["samples"], 0)
+        self.assertLessEqual(summary["p50_ms"], summary["p99_ms"])
+        self.assertLessEqual(summary["p99_ms"], summary["max_ms"])
+        await asyncio.sleep(0.5)
+        second = json.loads((await asyncio.to_thread(self.server.run, "lag", "--json")).stdout)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        # --reset started a new window: it holds only what was sampled since, at most one a 10 ms.
+        self.assertGreater(second["samples"], 0)
+        self.assertLessEqual(second["samples"], elapsed_ms / 10 + 2)
+        text = await asyncio.to_thread(self.server.run, "lag")
+        self.assertRegex(text.stdout, r"^event-loop lag: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms \([0-9]+ samples\)")
 
 if __name__ == "__main__":
     harness.main()
