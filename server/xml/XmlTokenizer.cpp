@@ -184,7 +184,6 @@ XmlTokenizer::XmlTokenizer(Sink *sink)
 void XmlTokenizer::reset()
 {
     m_state = Content;
-    m_afterValue = StartTagBody;
     m_quote = 0;
     m_match = 0;
     m_atStart = true;
@@ -326,8 +325,19 @@ void XmlTokenizer::feed(const char *data, qsizetype n)
                 i = n;
                 break;
             }
-            m_state = StartTagBody;
+            m_state = AfterValue;
             i = static_cast<const char *>(q) - data + 1;
+            break;
+        }
+        case AfterValue: {
+            // §3.1: a value is followed by whitespace or the end of the tag. Checked here so
+            // that a stray quote fails now instead of swallowing the rest of the stream.
+            const char b = data[i];
+            if (!isSpace(b) && b != '/' && b != '>') {
+                fail(Condition::NotWellFormed, u"Attribute value not followed by whitespace or the tag end"_s);
+                return;
+            }
+            m_state = StartTagBody;
             break;
         }
         case EndTagBody: {
@@ -461,6 +471,7 @@ void XmlTokenizer::feed(const char *data, qsizetype n)
     case Text:
     case StartTagBody:
     case AttrValue:
+    case AfterValue:
     case EndTagBody:
     case CData:
     case Declaration:

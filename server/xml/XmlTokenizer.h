@@ -68,6 +68,7 @@ private:
         TagOpen,      // after '<'
         StartTagBody, // collecting a start tag
         AttrValue,    // inside a quoted value of a start tag
+        AfterValue,   // just after that value's closing quote
         EndTagBody,   // collecting an end tag
         Bang,         // after "<!"
         BangDash,     // after "<!-"
@@ -107,7 +108,6 @@ private:
 
     Sink *m_sink;
     State m_state = Content;
-    State m_afterValue = StartTagBody;
     char m_quote = 0;
     quint8 m_match = 0;        // bytes of a keyword matched so far; ']' or '?' run at the end
     bool m_atStart = true;     // nothing but a BOM seen yet: the XML declaration may come
