@@ -641,6 +641,7 @@ void tst_XmlStreamParser::wellFormedness_data()
     bad("no-space-between-attributes", "<m a='1'b='2'/>");
     bad("attribute-without-value", "<m a/>");
     bad("unquoted-value", "<m a=1/>");
+    bad("stray-after-value", "<m to='a'b='c");   // fails at 'b', not when the tag ends
     bad("undeclared-entity-in-value", "<m a='&foo;'/>");
     bad("reference-without-semicolon", "<m><body>a &amp b</body></m>");
     // Character references (§4.1) must name legal characters (§2.2).
