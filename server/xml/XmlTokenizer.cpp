@@ -1,151 +1,20 @@
 #include "xml/XmlTokenizer.h"
 
+#include "xml/XmlChars.h"
 #include "xml/XmlNamePool.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <vector>
 
 using namespace Qt::StringLiterals;
 using Condition = StreamError::Condition;
+using namespace XmlChars;
 
 namespace {
 
 constexpr auto XmlNamespace = "http://www.w3.org/XML/1998/namespace"_L1;
 constexpr auto XmlnsNamespace = "http://www.w3.org/2000/xmlns/"_L1;
-
-// Byte classes. Name bytes: what may continue a name in ASCII, and every non-ASCII byte (the
-// code points are checked when the name is complete). Special bytes stop the fast copy of a
-// text run, an attribute value or a CDATA section.
-enum : quint8 {
-    NameStart = 1,     // ASCII NameStartChar but ':'
-    NameByte = 2,      // ASCII NameChar, ':' and any byte >= 0x80
-    TextSpecial = 4,   // '&', CR, ']' (for "]]>"), 0xEF (U+FFFE, U+FFFF)
-    ValueSpecial = 8,  // '&', CR, TAB, LF, '<', 0xEF
-    CDataSpecial = 16, // CR, 0xEF
-    TagStop = 32,      // what ends the fast scan of a start tag: '>', quotes, '<'
-};
-
-constexpr std::array<quint8, 256> makeClasses()
-{
-    std::array<quint8, 256> t{};
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] |= NameStart | NameByte;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] |= NameStart | NameByte;
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] |= NameByte;
-    t['_'] |= NameStart | NameByte;
-    t['-'] |= NameByte;
-    t['.'] |= NameByte;
-    t[':'] |= NameByte;
-    for (int c = 0x80; c < 0x100; ++c)
-        t[c] |= NameByte;
-    t['&'] |= TextSpecial | ValueSpecial;
-    t['\r'] |= TextSpecial | ValueSpecial | CDataSpecial;
-    t[']'] |= TextSpecial;
-    t[0xef] |= TextSpecial | ValueSpecial | CDataSpecial;
-    t['\t'] |= ValueSpecial;
-    t['\n'] |= ValueSpecial;
-    t['<'] |= ValueSpecial | TagStop;
-    t['>'] |= TagStop;
-    t['\''] |= TagStop;
-    t['"'] |= TagStop;
-    return t;
-}
-constexpr std::array<quint8, 256> Classes = makeClasses();
-
-inline quint8 classOf(char c)
-{
-    return Classes[uchar(c)];
-}
-
-inline bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// XML 1.0 (5th edition) §2.3 NameStartChar and NameChar, for code points >= 0x80.
-bool isNameStart(char32_t c)
-{
-    return (c >= 0xc0 && c <= 0xd6) || (c >= 0xd8 && c <= 0xf6) || (c >= 0xf8 && c <= 0x2ff)
-        || (c >= 0x370 && c <= 0x37d) || (c >= 0x37f && c <= 0x1fff) || (c >= 0x200c && c <= 0x200d)
-        || (c >= 0x2070 && c <= 0x218f) || (c >= 0x2c00 && c <= 0x2fef) || (c >= 0x3001 && c <= 0xd7ff)
-        || (c >= 0xf900 && c <= 0xfdcf) || (c >= 0xfdf0 && c <= 0xfffd) || (c >= 0x10000 && c <= 0xeffff);
-}
-
-bool isNameChar(char32_t c)
-{
-    return isNameStart(c) || c == 0xb7 || (c >= 0x300 && c <= 0x36f) || (c >= 0x203f && c <= 0x2040);
-}
-
-// §2.2 Char.
-bool isXmlChar(char32_t c)
-{
-    return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd)
-        || (c >= 0x10000 && c <= 0x10ffff);
-}
-
-// One code point from valid UTF-8 (checked before the tokenizer sees it).
-char32_t decodeUtf8(const char *&p)
-{
-    const uchar b = uchar(*p++);
-    if (b < 0x80)
-        return b;
-    int more = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
-    char32_t c = b & (0x3f >> more);
-    while (more-- > 0)
-        c = (c << 6) | (uchar(*p++) & 0x3f);
-    return c;
-}
-
-template<typename Out>
-void appendUtf8(Out &out, char32_t c)
-{
-    if (c < 0x80) {
-        out.append(char(c));
-    } else if (c < 0x800) {
-        out.append(char(0xc0 | (c >> 6)));
-        out.append(char(0x80 | (c & 0x3f)));
-    } else if (c < 0x10000) {
-        out.append(char(0xe0 | (c >> 12)));
-        out.append(char(0x80 | ((c >> 6) & 0x3f)));
-        out.append(char(0x80 | (c & 0x3f)));
-    } else {
-        out.append(char(0xf0 | (c >> 18)));
-        out.append(char(0x80 | ((c >> 12) & 0x3f)));
-        out.append(char(0x80 | ((c >> 6) & 0x3f)));
-        out.append(char(0x80 | (c & 0x3f)));
-    }
-}
-
-// Namespaces in XML 1.0 §4 QName: an NCName, or two joined by one colon. colon is its
-// offset, or -1.
-bool isQName(QByteArrayView name, qsizetype &colon)
-{
-    colon = -1;
-    const char *p = name.data();
-    const char *const end = p + name.size();
-    bool first = true;
-    while (p < end) {
-        const char *const at = p;
-        const char32_t c = decodeUtf8(p);
-        if (c == ':') {
-            if (first || colon >= 0)
-                return false;
-            colon = at - name.data();
-            first = true;
-            continue;
-        }
-        const bool ok = c < 0x80 ? (classOf(char(c)) & (first ? NameStart : NameByte)) != 0
-                                 : (first ? isNameStart(c) : isNameChar(c));
-        if (!ok)
-            return false;
-        first = false;
-    }
-    return !first;
-}
 
 // Where the name starting at i ends (the first byte that cannot be part of one).
 inline qsizetype nameEnd(const char *p, qsizetype i, qsizetype n)

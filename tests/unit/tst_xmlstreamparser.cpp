@@ -664,6 +664,7 @@ void tst_XmlStreamParser::wellFormedness_data()
     bad("attribute-name-digit", "<m 1a='x'/>");
     bad("name-with-times-sign", "<m\xc3\x97/>");   // U+00D7 is no NameChar
     bad("name-with-fffd-start", "<\xcd\xbe/>");    // U+037E is excluded
+    bad("combining-mark-start", "<\xcc\x80m/>");   // U+0300 may follow, not start
     bad("two-colons", "<a:b:c xmlns:a='urn:u'/>");
     bad("empty-prefix", "<:m/>");
     bad("empty-local-name", "<m: xmlns:m='urn:u'/>");
@@ -719,9 +720,10 @@ void tst_XmlStreamParser::accepted()
                   "<m\xc3\xa9 \xc3\xbcml\xc3\xa4ut='1'><\xe6\x97\xa5\xe6\x9c\xac/></m\xc3\xa9>"
                   "<m xmlns=''/>"                                                     // the default undeclared
                   " &#32;&#x9; <![CDATA[ ]]> "                                        // whitespace all the same
-                  "<m><![CDATA[]]></m>"_ba);
+                  "<m><![CDATA[]]></m>"
+                  "<a\xc2\xb7\xcc\x80\xf0\x90\x80\x80/>"_ba);   // U+00B7, U+0300, U+10000 after the start
     QVERIFY2(!recorder.failure, qPrintable(recorder.events.join(u'\n')));
-    QCOMPARE(recorder.elements.size(), 5);
+    QCOMPARE(recorder.elements.size(), 6);
     const XmlElement first = recorder.elements.at(0);
     QCOMPARE(first.attribute(u"a:x"_s), u"1"_s);
     QCOMPARE(first.attribute(u"b:x"_s), u"2"_s);
@@ -741,6 +743,7 @@ void tst_XmlStreamParser::accepted()
     QCOMPARE(third.firstChildElement().xmlns(), u"jabber:client"_s);
     QCOMPARE(recorder.elements.at(3).xmlns(), QString());
     QVERIFY(recorder.elements.at(4).children().isEmpty());
+    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300\U00010000"_s);
 }
 
 void tst_XmlStreamParser::namesAreShared()
