@@ -1,57 +1,17 @@
 #include "xml/XmlStreamParser.h"
 
-#include <QXmlStreamAttributes>
-#include <QXmlStreamNamespaceDeclarations>
-
-#include <algorithm>
-
 using namespace Qt::StringLiterals;
 
 namespace {
 
 constexpr auto StreamsNamespace = "http://etherx.jabber.org/streams"_L1;
-constexpr qsizetype PrologKeep = 256;
-constexpr qsizetype InternMax = 64;
-
-bool isXmlSpace(QChar c)
-{
-    return c == u' ' || c == u'\t' || c == u'\n' || c == u'\r';
-}
-
-bool isUtf8Name(QStringView encoding)
-{
-    return encoding.compare("UTF-8"_L1, Qt::CaseInsensitive) == 0
-        || encoding.compare("UTF8"_L1, Qt::CaseInsensitive) == 0;
-}
-
-// The encoding pseudo-attribute of an XML declaration at the start of prolog; empty if none.
-// Used when QXmlStreamReader refuses an encoding it does not know before it reports any token.
-QByteArray declaredEncoding(QByteArray prolog)
-{
-    if (prolog.startsWith("\xef\xbb\xbf"))
-        prolog.remove(0, 3);
-    if (!prolog.startsWith("<?xml"))
-        return QByteArray();
-    const qsizetype end = prolog.indexOf("?>");
-    const QByteArray decl = end < 0 ? prolog : prolog.left(end);
-    qsizetype i = decl.indexOf("encoding");
-    if (i < 0)
-        return QByteArray();
-    i += 8;
-    while (i < decl.size() && (decl[i] == ' ' || decl[i] == '=' || decl[i] == '\t' || decl[i] == '\r' || decl[i] == '\n'))
-        ++i;
-    if (i >= decl.size() || (decl[i] != '\'' && decl[i] != '"'))
-        return QByteArray();
-    const qsizetype close = decl.indexOf(decl[i], i + 1);
-    return close < 0 ? decl.mid(i + 1) : decl.mid(i + 1, close - i - 1);
-}
 
 } // namespace
 
 XmlStreamParser::XmlStreamParser(Handler *handler)
     : m_handler(handler)
+    , m_tokenizer(this)
 {
-    resetNow();
 }
 
 XmlStreamParser::~XmlStreamParser() = default;
@@ -86,16 +46,15 @@ void XmlStreamParser::requestReset()
 
 void XmlStreamParser::resetNow()
 {
-    m_reader = std::make_unique<QXmlStreamReader>();
-    m_reader->setNamespaceProcessing(true);
-    m_stack.clear();
+    m_tokenizer.reset();
+    m_stack = QList<XmlElement>();
     m_inStream = false;
     m_resetRequested = false;
     m_failed = false;
     m_stopped = false;
     m_closed = false;
+    m_sniffed = 0;
     m_scanner = Scanner();
-    m_prolog.clear();
 }
 
 void XmlStreamParser::fail(StreamError::Condition condition, const QString &text)
@@ -103,8 +62,13 @@ void XmlStreamParser::fail(StreamError::Condition condition, const QString &text
     if (m_failed)
         return;
     m_failed = true;
-    m_stack.clear();
+    m_stack = QList<XmlElement>();
     m_handler->streamFailed(condition, text);
+}
+
+bool XmlStreamParser::proceeding() const
+{
+    return !m_failed && !m_stopped && !m_resetRequested && !m_closed;
 }
 
 void XmlStreamParser::feed(const QByteArray &input)
@@ -113,35 +77,33 @@ void XmlStreamParser::feed(const QByteArray &input)
         return;
 
     QByteArray data = input;
-    if (m_prolog.size() < PrologKeep) {
-        const qsizetype had = m_prolog.size();
-        m_prolog += input.left(PrologKeep - had);
-        // RFC 6120 §11.6: UTF-8 only. QXmlStreamReader would detect and accept UTF-16 or UTF-32
-        // from the first bytes, so look at them (a BOM or a zero byte) before it does.
-        if (had < 2) {
-            if (m_prolog.size() < 2)
-                return;   // held in m_prolog until the second byte comes
-            const uchar b0 = uchar(m_prolog[0]);
-            const uchar b1 = uchar(m_prolog[1]);
-            if ((b0 == 0xfe && b1 == 0xff) || (b0 == 0xff && b1 == 0xfe) || b0 == 0 || b1 == 0) {
-                fail(StreamError::Condition::UnsupportedEncoding, u"The stream must be UTF-8"_s);
-                return;
-            }
-            if (had == 1)
-                data.prepend(m_prolog[0]);
+    if (m_sniffed < 2) {
+        // RFC 6120 §11.6: UTF-8 only. UTF-16 and UTF-32 show in the first two bytes (a BOM or a
+        // zero byte); refusing them there answers unsupported-encoding, not not-well-formed.
+        if (m_sniffed == 0 && data.size() < 2) {
+            m_firstByte = data[0];
+            m_sniffed = 1;
+            return;   // held until the second byte comes
+        }
+        if (m_sniffed == 1)
+            data.prepend(m_firstByte);
+        m_sniffed = 2;
+        const uchar b0 = uchar(data[0]);
+        const uchar b1 = uchar(data[1]);
+        if ((b0 == 0xfe && b1 == 0xff) || (b0 == 0xff && b1 == 0xfe) || b0 == 0 || b1 == 0) {
+            fail(StreamError::Condition::UnsupportedEncoding, u"The stream must be UTF-8"_s);
+            return;
         }
     }
 
     // Everything before the offending byte is parsed as usual, so the events delivered before
     // the error do not depend on how the input was split.
     const Violation violation = scan(data);
-    if (violation.index >= 0)
-        data.truncate(violation.index);
+    const qsizetype usable = violation.index >= 0 ? violation.index : data.size();
 
-    if (!data.isEmpty()) {
+    if (usable > 0) {
         m_feeding = true;
-        m_reader->addData(data);
-        processTokens();
+        m_tokenizer.feed(data.constData(), usable);
         m_feeding = false;
     }
     if (m_resetRequested) {
@@ -159,8 +121,7 @@ XmlStreamParser::Violation XmlStreamParser::scan(const QByteArray &data)
     const qint64 maxBytes = m_limits.maxStanzaBytes;
     const char *const bytes = data.constData();
     const qsizetype n = data.size();
-    // The cut never splits a UTF-8 sequence: Qt 6.4 takes a sequence cut short at the end of
-    // its input for bad encoding, and that error would hide the one being reported.
+    // The cut never splits a UTF-8 sequence, so the tokenizer never holds half a character.
     qsizetype lead = 0;
     auto cut = [&](qsizetype i) { return s.utf8Need > 0 ? lead : i; };
     for (qsizetype i = 0; i < n; ++i, ++s.pos) {
@@ -211,8 +172,7 @@ XmlStreamParser::Violation XmlStreamParser::scan(const QByteArray &data)
             continue;   // never markup
         }
         if (u < 0x20 && u != '\t' && u != '\n' && u != '\r') {
-            // Not XML 1.0 characters (§2.2). Qt 6.4 may take a NUL for the end of its buffer
-            // and wait forever, so refuse them here.
+            // Not XML 1.0 characters (§2.2).
             return {i, Condition::NotWellFormed, u"Control character in XML"_s};
         }
         if (u >= 0x80) {
@@ -339,145 +299,70 @@ XmlStreamParser::Violation XmlStreamParser::scan(const QByteArray &data)
     return {};
 }
 
-void XmlStreamParser::processTokens()
+bool XmlStreamParser::startElement(const XmlTokenizer::StartTag &tag)
 {
-    while (!m_failed && !m_stopped && !m_resetRequested && !m_closed) {
-        switch (m_reader->readNext()) {
-        case QXmlStreamReader::Invalid:
-            if (m_reader->error() != QXmlStreamReader::PrematureEndOfDocumentError)
-                handleReaderError();
-            return;   // otherwise: wait for more bytes
-        case QXmlStreamReader::StartDocument: {
-            const QStringView encoding = m_reader->documentEncoding();
-            if (!encoding.isEmpty() && !isUtf8Name(encoding))
-                fail(StreamError::Condition::UnsupportedEncoding, u"The stream must be UTF-8"_s);
-            break;
-        }
-        case QXmlStreamReader::StartElement:
-            startElement();
-            break;
-        case QXmlStreamReader::EndElement:
-            endElement();
-            break;
-        case QXmlStreamReader::Characters:
-            if (!m_stack.isEmpty()) {
-                const QStringView text = m_reader->text();
-                if (!text.isEmpty())
-                    m_stack.last().appendText(text.toString());
-            } else {
-                const QStringView text = m_reader->text();
-                // Character data between stanzas is well-formed XML but not XMPP: RFC 6120
-                // §4.9.3.1 bad-format ("XML that cannot be processed"), not not-well-formed.
-                // Whitespace is allowed (keepalives, RFC 6120 §4.6.1).
-                if (!std::all_of(text.begin(), text.end(), isXmlSpace))
-                    fail(StreamError::Condition::BadFormat, u"Character data at stream level"_s);
-            }
-            break;
-        case QXmlStreamReader::Comment:
-        case QXmlStreamReader::DTD:
-        case QXmlStreamReader::ProcessingInstruction:
-        case QXmlStreamReader::EntityReference:
-            // RFC 6120 §11.1. The DTD token comes before anything it declares is expanded.
-            fail(StreamError::Condition::RestrictedXml,
-                 u"Restricted XML: %1"_s.arg(m_reader->tokenString()));
-            break;
-        case QXmlStreamReader::EndDocument:
-        case QXmlStreamReader::NoToken:
-            break;
-        }
-    }
-}
-
-void XmlStreamParser::startElement()
-{
-    const QXmlStreamReader &r = *m_reader;
-    const QXmlStreamAttributes attributes = r.attributes();
-    const QXmlStreamNamespaceDeclarations declarations = r.namespaceDeclarations();
     // The scanner enforces these limits first; this is a second line.
-    if (attributes.size() + declarations.size() > m_limits.maxAttributes
+    if (tag.attributes.size() + tag.declarations > m_limits.maxAttributes
         || m_stack.size() + 1 > m_limits.maxDepth) {
         fail(StreamError::Condition::PolicyViolation, u"Stanza exceeds a depth or attribute limit"_s);
-        return;
+        return false;
     }
 
     if (!m_inStream) {
-        if (r.name() != "stream"_L1 || r.namespaceUri() != StreamsNamespace) {
+        if (tag.name != "stream"_L1 || tag.namespaceUri != StreamsNamespace) {
             fail(StreamError::Condition::InvalidNamespace,
                  u"The root element must be <stream> in %1"_s.arg(StreamsNamespace));
-            return;
+            return false;
         }
-        QString defaultNamespace;
-        for (const QXmlStreamNamespaceDeclaration &declaration : declarations) {
-            if (declaration.prefix().isEmpty())
-                defaultNamespace = declaration.namespaceUri().toString();
-        }
-        XmlElement header(u"stream"_s, defaultNamespace);
-        for (const QXmlStreamAttribute &attribute : attributes) {
-            const QStringView value = attribute.value();
-            header.setAttribute(attribute.qualifiedName().toString(), value.isEmpty() ? u""_s : value.toString());
-        }
+        XmlElement header(u"stream"_s, tag.defaultNamespace);
+        for (const XmlTokenizer::Attribute &attribute : tag.attributes)
+            header.setAttribute(attribute.qualifiedName, attribute.value);
         m_inStream = true;
-        m_handler->streamOpened(header, r.namespaceUri().toString());
-        return;
+        m_handler->streamOpened(header, tag.namespaceUri);
+        return proceeding();
     }
 
-    XmlElement element(intern(r.name()), intern(r.namespaceUri()));
-    for (const QXmlStreamAttribute &attribute : attributes) {
+    XmlElement element(tag.name, tag.namespaceUri);
+    for (const XmlTokenizer::Attribute &attribute : tag.attributes) {
         // A prefix other than xml: needs its declaration to travel with the element, or the
         // serialised copy would use an unbound prefix.
         const QStringView prefix = attribute.prefix();
         if (!prefix.isEmpty() && prefix != "xml"_L1) {
             const QString declaration = "xmlns:"_L1 + prefix.toString();
             if (!element.hasAttribute(declaration))
-                element.setAttribute(declaration, attribute.namespaceUri().toString());
+                element.setAttribute(declaration, attribute.namespaceUri);
         }
-        const QStringView value = attribute.value();
-        element.setAttribute(intern(attribute.qualifiedName()), value.isEmpty() ? u""_s : value.toString());
+        element.setAttribute(attribute.qualifiedName, attribute.value);
     }
     m_stack.append(std::move(element));
+    return true;
 }
 
-void XmlStreamParser::endElement()
+bool XmlStreamParser::endElement(int)
 {
     if (m_stack.isEmpty()) {
         m_inStream = false;
         m_closed = true;   // anything after </stream:stream> is ignored until a reset
         m_handler->streamClosed();
-        return;
+        return false;
     }
     XmlElement element = m_stack.takeLast();
-    if (m_stack.isEmpty())
+    if (m_stack.isEmpty()) {
         m_handler->elementReceived(element);
-    else
-        m_stack.last().appendChild(std::move(element));
+        return proceeding();
+    }
+    m_stack.last().appendChild(std::move(element));
+    return true;
 }
 
-void XmlStreamParser::handleReaderError()
+bool XmlStreamParser::characters(const QString &text)
 {
-    const QString message = m_reader->errorString();
-    if (!m_inStream) {
-        const QByteArray encoding = declaredEncoding(m_prolog);
-        if (!encoding.isEmpty() && !isUtf8Name(QString::fromLatin1(encoding))) {
-            fail(StreamError::Condition::UnsupportedEncoding, u"The stream must be UTF-8"_s);
-            return;
-        }
-    }
-    // QXmlStreamReader reports an unbound prefix as not well-formed; its (untranslated) message
-    // is the only way to tell. A translated message falls back to not-well-formed.
-    if (message.startsWith("Namespace prefix"_L1))
-        fail(StreamError::Condition::BadNamespacePrefix, message);
-    else
-        fail(StreamError::Condition::NotWellFormed, message);
+    if (!m_stack.isEmpty())
+        m_stack.last().appendText(text);
+    return true;
 }
 
-QString XmlStreamParser::intern(QStringView text)
+void XmlStreamParser::failed(StreamError::Condition condition, const QString &text)
 {
-    for (const QString &known : std::as_const(m_interned)) {
-        if (known == text)
-            return known;
-    }
-    QString copy = text.isEmpty() ? QString() : text.toString();
-    if (m_interned.size() < InternMax && text.size() <= 64)
-        m_interned.append(copy);
-    return copy;
+    fail(condition, text);
 }

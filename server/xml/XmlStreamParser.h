@@ -1,18 +1,18 @@
 #pragma once
 
 #include "xml/XmlElement.h"
+#include "xml/XmlTokenizer.h"
 #include "stanza/StreamError.h"
 
 #include <QByteArray>
-#include <QXmlStreamReader>
-#include <memory>
 
 // Incremental parser for one direction of an XMPP stream (RFC 6120 §4). Bytes go in with
 // feed(); the stream header, every complete top-level (depth 1) element and the stream end come
 // out through the Handler. Restricted XML (RFC 6120 §11.1: DTDs, comments, processing
 // instructions) and malformed input produce one error, after which the parser stays failed.
 // Only UTF-8 is accepted (§11.6); non-space character data between stanzas is bad-format.
-class XmlStreamParser
+// Between stanzas it holds no input bytes: the tokenizer keeps only a token in progress.
+class XmlStreamParser : private XmlTokenizer::Sink
 {
 public:
     class Handler
@@ -61,10 +61,9 @@ public:
 private:
     // A byte-level pre-pass over the input: it follows tags, quotes, comments, CDATA and PIs
     // well enough to know the element depth, where each top-level element ends and how many
-    // attributes a start tag has, so the limits are enforced at an exact byte before
-    // QXmlStreamReader buffers or parses the offending part (its duplicate-attribute check is
-    // quadratic). It also validates UTF-8: Qt 6.4's reader, fed in pieces, stalls silently on
-    // some invalid sequences instead of failing. Well-formedness is left to QXmlStreamReader.
+    // attributes a start tag has, so the limits are enforced at an exact byte before the
+    // tokenizer buffers or parses the offending part. It also validates UTF-8 and refuses C0
+    // controls, so the tokenizer sees only valid UTF-8 XML characters (but U+FFFE/U+FFFF).
     struct Scanner
     {
         enum State : quint8 { Content, TagOpen, StartTag, EndTag, Bang, BangDash, Comment, CData, Pi, Decl, Quote };
@@ -92,15 +91,17 @@ private:
     };
     // The first byte of data that breaks a limit or is not UTF-8.
     Violation scan(const QByteArray &data);
-    void processTokens();
-    void startElement();
-    void endElement();
-    void handleReaderError();
-    QString intern(QStringView text);
+    bool proceeding() const;
+
+    // XmlTokenizer::Sink
+    bool startElement(const XmlTokenizer::StartTag &tag) override;
+    bool endElement(int depth) override;
+    bool characters(const QString &text) override;
+    void failed(StreamError::Condition condition, const QString &text) override;
 
     Handler *m_handler;
     Limits m_limits;
-    std::unique_ptr<QXmlStreamReader> m_reader;
+    XmlTokenizer m_tokenizer;
     QList<XmlElement> m_stack;   // open elements below the stream root
     bool m_inStream = false;
     bool m_resetRequested = false;
@@ -108,7 +109,7 @@ private:
     bool m_feeding = false;
     bool m_stopped = false;
     bool m_closed = false;       // </stream:stream> seen
+    quint8 m_sniffed = 0;        // first bytes of the document seen (up to 2)
+    char m_firstByte = 0;        // held until the second comes, to tell UTF-16 from UTF-8
     Scanner m_scanner;
-    QByteArray m_prolog;         // the document's first bytes, to sniff the encoding
-    QList<QString> m_interned;   // element and attribute names, namespaces: shared, not copied
 };

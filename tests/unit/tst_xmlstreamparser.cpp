@@ -1,4 +1,5 @@
 #include "xml/XmlStreamParser.h"
+#include "xml/XmlTokenizer.h"
 
 #include <QFile>
 #include <QRandomGenerator>
@@ -138,6 +139,12 @@ private Q_SLOTS:
     void keepalivesDoNotAddUp();
     void errorSticks();
     void longStreamMemory();
+    void splitAtEveryOffset();
+    void wellFormedness_data();
+    void wellFormedness();
+    void accepted();
+    void namesAreShared();
+    void idleTokenizerHoldsNoBuffer();
 };
 
 void tst_XmlStreamParser::clientStream()
@@ -583,6 +590,224 @@ void tst_XmlStreamParser::longStreamMemory()
         QSKIP("AddressSanitizer's quarantine keeps freed memory resident");
     qInfo("resident size after 2,000 feeds: %ld KiB, after 20,000: %ld KiB", warm, end);
     QVERIFY2(end - warm < 8 * 1024, qPrintable(u"grew by %1 KiB"_s.arg(end - warm)));
+}
+
+// A stream that exercises every rule of the tokenizer that has state between bytes: prefixes
+// declared in a stanza, non-ASCII names and text, references, CR LF, CDATA, empty elements.
+const QByteArray RichStream = Header
+    + "<message xmlns:e='urn:example:e' e:kind='k' to='a@b'>"
+      "<b\xc3\xb6" "dy xml:lang='de' \xe5\x90\x8d\xe5\x89\x8d = \"v&#x9;&#65;\r\nz\">Gr\xc3\xbc\xc3\x9f\r\ne &#x1F600;&#13;&lt;</b\xc3\xb6" "dy  >"
+      "<e:x e:y=''/><![CDATA[a]b]]c]]></message>  "
+      "<iq type='result' id='1'/>\r\n"
+      "</stream:stream>"_ba;
+
+void tst_XmlStreamParser::splitAtEveryOffset()
+{
+    // Two reads, cut at every byte: the same events and trees as one read.
+    Recorder whole;
+    XmlStreamParser wholeParser(&whole);
+    wholeParser.feed(RichStream);
+    QVERIFY2(!whole.failure, qPrintable(whole.events.join(u'\n')));
+    QCOMPARE(whole.elements.size(), 2);
+    QCOMPARE(whole.events.last(), u"close"_s);
+    for (qsizetype cut = 1; cut < RichStream.size(); ++cut) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        parser.feed(RichStream.left(cut));
+        parser.feed(RichStream.mid(cut));
+        QCOMPARE(recorder.events, whole.events);
+        QCOMPARE(recorder.elements, whole.elements);
+    }
+    // And byte by byte.
+    QCOMPARE(runEvents(RichStream, Split::Bytes), whole.events);
+}
+
+void tst_XmlStreamParser::wellFormedness_data()
+{
+    QTest::addColumn<QByteArray>("stanza");   // after Header and one good <presence/>
+    QTest::addColumn<Condition>("condition");
+
+    const auto bad = [](const char *name, const QByteArray &stanza) {
+        QTest::newRow(name) << stanza << Condition::NotWellFormed;
+    };
+    // Attributes (XML 1.0 §3.1, Namespaces §6.3).
+    bad("duplicate-via-prefixes", "<m xmlns:a='urn:u' xmlns:b='urn:u' a:x='1' b:x='2'/>");
+    bad("duplicate-declaration", "<m xmlns:a='urn:u' xmlns:a='urn:v'/>");
+    QByteArray many = "<m";
+    for (int i = 0; i < 20; ++i)
+        many += " a" + QByteArray::number(i) + "='1'";
+    bad("duplicate-among-many", many + " a7='2'/>");
+    bad("lt-in-value", "<m a='x<y'/>");
+    bad("no-space-between-attributes", "<m a='1'b='2'/>");
+    bad("attribute-without-value", "<m a/>");
+    bad("unquoted-value", "<m a=1/>");
+    bad("stray-after-value", "<m to='a'b='c");   // fails at 'b', not when the tag ends
+    bad("undeclared-entity-in-value", "<m a='&foo;'/>");
+    bad("reference-without-semicolon", "<m><body>a &amp b</body></m>");
+    // Character references (§4.1) must name legal characters (§2.2).
+    bad("ref-nul", "<m>&#0;</m>");
+    bad("ref-control", "<m>&#x1;</m>");
+    bad("ref-surrogate", "<m>&#xD800;</m>");
+    bad("ref-fffe", "<m>&#xFFFE;</m>");
+    bad("ref-above-10ffff", "<m>&#x110000;</m>");
+    bad("ref-overflow", "<m>&#99999999999999999999;</m>");
+    bad("ref-empty", "<m>&#;</m>");
+    bad("ref-hex-empty", "<m>&#x;</m>");
+    bad("ref-bad-digit", "<m>&#12a;</m>");
+    bad("ref-in-value", "<m a='&#x0;'/>");
+    bad("literal-ffff", "<m>\xef\xbf\xbf</m>");
+    bad("literal-fffe-in-value", "<m a='\xef\xbf\xbe'/>");
+    bad("cdata-end-in-text", "<m>a]]>b</m>");
+    // Names (§2.3, 5th edition) and QNames (Namespaces §3).
+    bad("name-starts-with-digit", "<1m/>");
+    bad("name-starts-with-dash", "<-m/>");
+    bad("attribute-name-digit", "<m 1a='x'/>");
+    bad("name-with-times-sign", "<m\xc3\x97/>");   // U+00D7 is no NameChar
+    bad("name-with-fffd-start", "<\xcd\xbe/>");    // U+037E is excluded
+    bad("combining-mark-start", "<\xcc\x80m/>");   // U+0300 may follow, not start
+    bad("two-colons", "<a:b:c xmlns:a='urn:u'/>");
+    bad("empty-prefix", "<:m/>");
+    bad("empty-local-name", "<m: xmlns:m='urn:u'/>");
+    bad("space-after-lt", "< m/>");
+    bad("end-tag-mismatch-prefix", "<a:m xmlns:a='urn:u'></m>");
+    bad("end-tag-space-before-name", "<m></ m>");
+    bad("stray-end-tag", "</presence>");
+    // Namespace declarations (Namespaces §3).
+    bad("empty-prefixed-declaration", "<m xmlns:a=''/>");
+    bad("xml-prefix-rebound", "<m xmlns:xml='urn:u'/>");
+    bad("xml-namespace-to-other-prefix", "<m xmlns:a='http://www.w3.org/XML/1998/namespace'/>");
+    bad("xmlns-prefix-declared", "<m xmlns:xmlns='urn:u'/>");
+    bad("xmlns-namespace-bound", "<m xmlns:a='http://www.w3.org/2000/xmlns/'/>");
+    bad("element-with-xmlns-prefix", "<xmlns:m/>");
+    // Markup that is neither allowed nor restricted.
+    bad("misplaced-declaration", "<?xml version='1.0'?>");
+    bad("reserved-pi-target", "<?XmL x?>");
+    bad("unknown-bang", "<!foo>");
+    bad("bang-dash", "<!-x->");
+    bad("cdata-lowercase", "<m><![cdata[x]]></m>");
+
+    QTest::newRow("unbound-after-scope") << "<m xmlns:a='urn:u'><a:x/></m><a:y/>"_ba << Condition::BadNamespacePrefix;
+    QTest::newRow("doctype-in-stanza") << "<m><!DOCTYPE m></m>"_ba << Condition::RestrictedXml;
+    QTest::newRow("pi-named-like-xml") << "<?xml-stylesheet href='a'?>"_ba << Condition::RestrictedXml;
+    QTest::newRow("stream-level-reference") << "&#65;"_ba << Condition::BadFormat;
+    QTest::newRow("stream-level-cdata-text") << " <![CDATA[ x ]]>"_ba << Condition::BadFormat;
+}
+
+void tst_XmlStreamParser::wellFormedness()
+{
+    QFETCH(QByteArray, stanza);
+    QFETCH(Condition, condition);
+    const QByteArray data = Header + "<presence/>"_ba + stanza + "<presence/>"_ba;
+    for (Split split : {Split::Whole, Split::Bytes, Split::Random}) {
+        Recorder recorder;
+        XmlStreamParser parser(&recorder);
+        feedSplit(parser, data, split, 5);
+        QVERIFY2(recorder.failure.has_value(), qPrintable(recorder.events.join(u'\n')));
+        QCOMPARE(int(*recorder.failure), int(condition));
+        // The good stanza before it came through, and nothing of (or after) the bad one did.
+        QCOMPARE(recorder.elements.size(), stanza.startsWith("<m xmlns:a='urn:u'><a:x/>") ? 2 : 1);
+    }
+}
+
+void tst_XmlStreamParser::accepted()
+{
+    // What is well-formed must pass, with the values XML 1.0 gives it.
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed("\xef\xbb\xbf<?xml version=\"1.0\" encoding='utf8' standalone='yes' ?>"_ba + Header.mid(21)
+                + "<m xmlns:a='urn:u' xmlns:b='urn:v' a:x='1' b:x='2' x='3'/>"       // same local name, other namespaces
+                  "<m\tz = 'a&#9;b\tc\r\nd\re&#13;f' y=\"'\" w=''>a\r\nb\rc&#13;&#x1F600;&#65;</m  >"
+                  "<m\xc3\xa9 \xc3\xbcml\xc3\xa4ut='1'><\xe6\x97\xa5\xe6\x9c\xac/></m\xc3\xa9>"
+                  "<m xmlns=''/>"                                                     // the default undeclared
+                  " &#32;&#x9; <![CDATA[ ]]> "                                        // whitespace all the same
+                  "<m><![CDATA[]]></m>"
+                  "<a\xc2\xb7\xcc\x80\xf0\x90\x80\x80/>"_ba);   // U+00B7, U+0300, U+10000 after the start
+    QVERIFY2(!recorder.failure, qPrintable(recorder.events.join(u'\n')));
+    QCOMPARE(recorder.elements.size(), 6);
+    const XmlElement first = recorder.elements.at(0);
+    QCOMPARE(first.attribute(u"a:x"_s), u"1"_s);
+    QCOMPARE(first.attribute(u"b:x"_s), u"2"_s);
+    QCOMPARE(first.attribute(u"xmlns:b"_s), u"urn:v"_s);   // the declaration travels with it
+    const XmlElement second = recorder.elements.at(1);
+    // §3.3.3: literal TAB, CR LF, CR become spaces; references stay what they name.
+    QCOMPARE(second.attribute(u"z"_s), u"a\tb c d e\rf"_s);
+    QCOMPARE(second.attribute(u"y"_s), u"'"_s);
+    QVERIFY(second.hasAttribute(u"w"_s));
+    QCOMPARE(second.attribute(u"w"_s), u""_s);
+    // §2.11: CR LF and CR become LF in text.
+    QCOMPARE(second.text(), u"a\nb\nc\r\U0001F600A"_s);
+    const XmlElement third = recorder.elements.at(2);
+    QCOMPARE(third.name(), u"m\u00e9"_s);
+    QCOMPARE(third.attribute(u"\u00fcml\u00e4ut"_s), u"1"_s);
+    QCOMPARE(third.firstChildElement().name(), u"\u65e5\u672c"_s);
+    QCOMPARE(third.firstChildElement().xmlns(), u"jabber:client"_s);
+    QCOMPARE(recorder.elements.at(3).xmlns(), QString());
+    QVERIFY(recorder.elements.at(4).children().isEmpty());
+    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300\U00010000"_s);
+}
+
+void tst_XmlStreamParser::namesAreShared()
+{
+    // Names and namespaces are shared between stanzas and between parsers, not copied.
+    Recorder a, b;
+    XmlStreamParser pa(&a), pb(&b);
+    const QByteArray stanza = "<message xml:lang='en'><body xmlns='urn:example:shared'>x</body></message>"_ba;
+    pa.feed(Header + stanza + stanza);
+    pb.feed(Header + stanza);
+    QCOMPARE(a.elements.size(), 2);
+    QCOMPARE(b.elements.size(), 1);
+    const XmlElement one = a.elements.at(0), two = a.elements.at(1), three = b.elements.at(0);
+    QCOMPARE(one.name().constData(), two.name().constData());
+    QCOMPARE(one.name().constData(), three.name().constData());
+    QCOMPARE(one.xmlns().constData(), three.xmlns().constData());
+    QCOMPARE(one.attributes().first().name.constData(), three.attributes().first().name.constData());
+    const XmlElement body1 = one.firstChildElement(), body3 = three.firstChildElement();
+    QCOMPARE(body1.xmlns().constData(), body3.xmlns().constData());
+}
+
+void tst_XmlStreamParser::idleTokenizerHoldsNoBuffer()
+{
+    struct Sink : XmlTokenizer::Sink
+    {
+        int starts = 0, ends = 0;
+        QString text;
+        bool broken = false;
+        bool startElement(const XmlTokenizer::StartTag &) override { ++starts; return true; }
+        bool endElement(int) override { ++ends; return true; }
+        bool characters(const QString &t) override { text += t; return true; }
+        void failed(Condition, const QString &) override { broken = true; }
+    } sink;
+    XmlTokenizer tokenizer(&sink);
+    const auto feed = [&](const QByteArray &bytes) { tokenizer.feed(bytes.constData(), bytes.size()); };
+    feed(Header);
+    QCOMPARE(tokenizer.bufferedCapacity(), 0);
+    QCOMPARE(tokenizer.depth(), 1);
+    // A start tag split between reads: only its head is held, and let go once it completes.
+    feed("<message to='juliet@exa"_ba);
+    QVERIFY(tokenizer.bufferedCapacity() > 0);
+    feed("mple.com'><body>Wherefore "_ba);   // a text run in progress is held too
+    QVERIFY(tokenizer.bufferedCapacity() > 0);
+    feed("art thou</body></mess"_ba);
+    QVERIFY(tokenizer.bufferedCapacity() > 0);
+    feed("age>\n  "_ba);
+    QVERIFY(!sink.broken);
+    QCOMPARE(sink.starts, 3);
+    QCOMPARE(sink.ends, 2);
+    QCOMPARE(sink.text, u"Wherefore art thou"_s);
+    QCOMPARE(tokenizer.depth(), 1);
+    QCOMPARE(tokenizer.bufferedCapacity(), 0);
+    // Whitespace keepalives between stanzas are not kept either.
+    for (int i = 0; i < 100; ++i)
+        feed(" "_ba);
+    QCOMPARE(tokenizer.bufferedCapacity(), 0);
+    // A reset drops everything, and the next document starts over.
+    feed("<iq><query"_ba);
+    tokenizer.reset();
+    QCOMPARE(tokenizer.bufferedCapacity(), 0);
+    QCOMPARE(tokenizer.depth(), 0);
+    feed(Header);
+    QVERIFY(!sink.broken);
+    QCOMPARE(tokenizer.depth(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_XmlStreamParser)
