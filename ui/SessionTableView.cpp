@@ -1,5 +1,7 @@
 #include "SessionTableView.h"
 
+#include "SessionCellDelegate.h"
+
 #include <QHeaderView>
 #include <QPaintEvent>
 
@@ -10,6 +12,7 @@ SessionTableView::SessionTableView(QWidget *parent)
     setItemsExpandable(false);
     setUniformRowHeights(true);
     setAllColumnsShowFocus(true);
+    setItemDelegate(new SessionCellDelegate(this));
 }
 
 void SessionTableView::paintEvent(QPaintEvent *event)

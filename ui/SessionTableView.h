@@ -8,6 +8,7 @@
 // which rows its last paint showed and skips ranges outside them, and repaints only the
 // changed cells otherwise. Anything that moves rows on screen (scrolling, sorting,
 // inserts, removals, resizing) repaints by itself, so a skipped range is never left stale.
+// Its cells are painted by SessionCellDelegate (text shaped once, not per cell and frame).
 class SessionTableView : public QTreeView
 {
     Q_OBJECT
