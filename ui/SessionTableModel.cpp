@@ -224,6 +224,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return int(stateOf(s));
     case UsernameRole:
         return s.username;
+    case RevisionRole:
+        return QVariant::fromValue(m_rows[size_t(index.row())]->revision + (m_idleGeneration << 40));
     case Qt::TextAlignmentRole:
         switch (column) {
         case PriorityColumn:
@@ -399,10 +401,10 @@ void SessionTableModel::count(const SessionSnapshot &s, int sign)
         m_counts.interested += sign;
 }
 
-std::vector<std::unique_ptr<SessionSnapshot>>::const_iterator SessionTableModel::lowerBound(quint64 id) const
+std::vector<std::unique_ptr<SessionTableModel::Row>>::const_iterator SessionTableModel::lowerBound(quint64 id) const
 {
     return std::lower_bound(m_rows.cbegin(), m_rows.cend(), id,
-                            [](const std::unique_ptr<SessionSnapshot> &s, quint64 key) { return s->id < key; });
+                            [](const std::unique_ptr<Row> &s, quint64 key) { return s->id < key; });
 }
 
 int SessionTableModel::rowOf(quint64 id) const
@@ -418,7 +420,7 @@ void SessionTableModel::setSnapshots(const QList<SessionSnapshot> &sessions)
     m_counts = Counts();
     m_rows.reserve(size_t(sessions.size()));
     for (const SessionSnapshot &s : sessions)
-        m_rows.push_back(std::make_unique<SessionSnapshot>(s));
+        m_rows.push_back(std::make_unique<Row>(s, ++m_revision));
     // Id order; of two snapshots of one session the first wins.
     std::stable_sort(m_rows.begin(), m_rows.end(), [](const auto &a, const auto &b) { return a->id < b->id; });
     m_rows.erase(std::unique(m_rows.begin(), m_rows.end(), [](const auto &a, const auto &b) { return a->id == b->id; }),
@@ -477,25 +479,26 @@ void SessionTableModel::applyBatch(const QList<SessionSnapshot> &changed, const 
     std::vector<Update> updates;
     updates.reserve(size_t(changed.size()));
     QList<quint64> changedIds;
-    std::vector<std::unique_ptr<SessionSnapshot>> fresh;
+    std::vector<std::unique_ptr<Row>> fresh;
     QHash<quint64, size_t> freshIndex;
     for (const SessionSnapshot &s : changed) {
         const int row = rowOf(s.id);
         if (row >= 0) {
-            SessionSnapshot &current = *m_rows[size_t(row)];
+            Row &current = *m_rows[size_t(row)];
             const Mask columns = changedColumns(current, s);
             count(current, -1);
-            current = s;
+            static_cast<SessionSnapshot &>(current) = s;
             count(current, +1);
             if (columns) {
+                current.revision = ++m_revision;
                 updates.push_back({row, columns});
                 changedIds.append(s.id);
             }
         } else if (auto it = freshIndex.constFind(s.id); it != freshIndex.cend()) {
-            *fresh[*it] = s;
+            static_cast<SessionSnapshot &>(*fresh[*it]) = s;
         } else {
             freshIndex.insert(s.id, fresh.size());
-            fresh.push_back(std::make_unique<SessionSnapshot>(s));
+            fresh.push_back(std::make_unique<Row>(s, ++m_revision));
         }
     }
     std::sort(updates.begin(), updates.end(), [](const Update &a, const Update &b) { return a.row < b.row; });
@@ -525,7 +528,7 @@ void SessionTableModel::applyBatch(const QList<SessionSnapshot> &changed, const 
         Q_EMIT sessionsClosed(closedIds);
 }
 
-void SessionTableModel::insertFresh(std::vector<std::unique_ptr<SessionSnapshot>> fresh)
+void SessionTableModel::insertFresh(std::vector<std::unique_ptr<Row>> fresh)
 {
     // From the last one back, so that the rows where earlier ones go do not move. Sessions
     // that go to the same place go in one block: from the server, that is all of them, at the end.
@@ -549,6 +552,7 @@ void SessionTableModel::refreshIdle(const QDateTime &now)
 {
     m_now = now;
     m_today = now.toLocalTime().date();
+    ++m_idleGeneration;
     if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, IdleColumn), index(int(m_rows.size()) - 1, IdleColumn), {Qt::DisplayRole});
 }

@@ -46,6 +46,7 @@ public:
         SessionIdRole,                 // quint64
         StateRole,                     // int(State)
         UsernameRole,                  // QString, empty before authentication
+        RevisionRole,                  // quint64 that changes whenever anything the row shows changes
     };
 
     // Where a session stands in the seed's terms; a bound session shows the most advanced of
@@ -104,17 +105,30 @@ Q_SIGNALS:
     void sessionsClosed(const QList<quint64> &ids);
 
 private:
+    // A row: the snapshot and its revision (see RevisionRole).
+    struct Row : SessionSnapshot
+    {
+        Row(const SessionSnapshot &s, quint64 revision)
+            : SessionSnapshot(s)
+            , revision(revision)
+        {
+        }
+        quint64 revision;
+    };
+
     QVariant displayValue(const SessionSnapshot &s, int column) const;
     QVariant sortValue(const SessionSnapshot &s, int column) const;
     void count(const SessionSnapshot &s, int sign);
     // Where a session with this id belongs in m_rows (its row if present).
-    std::vector<std::unique_ptr<SessionSnapshot>>::const_iterator lowerBound(quint64 id) const;
-    void insertFresh(std::vector<std::unique_ptr<SessionSnapshot>> fresh);
+    std::vector<std::unique_ptr<Row>>::const_iterator lowerBound(quint64 id) const;
+    void insertFresh(std::vector<std::unique_ptr<Row>> fresh);
 
-    std::vector<std::unique_ptr<SessionSnapshot>> m_rows;   // by ascending id
+    std::vector<std::unique_ptr<Row>> m_rows;   // by ascending id
     Counts m_counts;
     QDateTime m_now;
     QDate m_today;   // local, for the connected-since column
+    quint64 m_revision = 0;         // the last revision given to a row
+    quint64 m_idleGeneration = 0;   // moves every row's revision when the idle column moves
 };
 
 Q_DECLARE_METATYPE(SessionTableModel::Counts)
