@@ -551,8 +551,12 @@ void SessionTableModel::insertFresh(std::vector<std::unique_ptr<Row>> fresh)
 void SessionTableModel::refreshIdle(const QDateTime &now)
 {
     m_now = now;
-    m_today = now.toLocalTime().date();
+    const QDate today = now.toLocalTime().date();
+    // A new day also changes how the connected-since column reads (a time today, else a date).
+    const int first = today == m_today ? IdleColumn : qMin<int>(IdleColumn, ConnectedSinceColumn);
+    const int last = today == m_today ? IdleColumn : qMax<int>(IdleColumn, ConnectedSinceColumn);
+    m_today = today;
     ++m_idleGeneration;
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, IdleColumn), index(int(m_rows.size()) - 1, IdleColumn), {Qt::DisplayRole});
+        Q_EMIT dataChanged(index(0, first), index(int(m_rows.size()) - 1, last), {Qt::DisplayRole});
 }
