@@ -100,3 +100,10 @@ bool SessionFilterProxy::lessThan(const QModelIndex &sourceLeft, const QModelInd
     }
     return QSortFilterProxyModel::lessThan(sourceLeft, sourceRight);
 }
+
+Qt::ItemFlags SessionFilterProxy::flags(const QModelIndex &index) const
+{
+    if (!m_sessions || !index.isValid() || index.model() != this)
+        return QSortFilterProxyModel::flags(index);
+    return m_sessions->flags(m_sessions->index(0, 0));
+}

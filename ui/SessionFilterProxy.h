@@ -31,6 +31,11 @@ protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
     bool lessThan(const QModelIndex &sourceLeft, const QModelIndex &sourceRight) const override;
 
+public:
+    // The model's flags are the same for every session; answered without mapping the index,
+    // because QTreeView asks every row twice on each relayout (once per batch under churn).
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+
 private:
     SessionTableModel *m_sessions = nullptr;
     QString m_text;
