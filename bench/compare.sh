@@ -261,9 +261,9 @@ fi
 # The console's own frame and batch times under the same churn: the UI's bench (bench/console).
 console_bench=$(dirname "$SB_LOADGEN")/../console/sb-console-bench
 if $console && [[ -x $console_bench ]]; then
-  log "console bench: $churn_n sessions, $churn_rate changes/s"
+  log "console bench: $churn_n sessions, $churn_rate logins/s and $churn_rate changes/s"
   QT_QPA_PLATFORM=offscreen timeout 120 "$console_bench" --sessions "$churn_n" --changes "$churn_rate" \
-    --seconds 10 > "$work/console-bench.txt" 2>&1 || true
+    --churn "$churn_rate" --seconds 10 > "$work/console-bench.txt" 2>&1 || true
 fi
 
 # --- the table ------------------------------------------------------------------------------

@@ -85,3 +85,25 @@ bool SessionFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sour
     return matches(s->fullJid) || matches(s->username) || matches(s->peerAddress.toString())
         || matches(s->clientSoftware) || matches(s->presenceStatus) || matches(s->presenceShow);
 }
+
+bool SessionFilterProxy::lessThan(const QModelIndex &sourceLeft, const QModelIndex &sourceRight) const
+{
+    if (m_sessions && sortRole() == SessionTableModel::SortRole && sourceLeft.column() == sourceRight.column()) {
+        const SessionSnapshot *left = m_sessions->snapshotAt(sourceLeft.row());
+        const SessionSnapshot *right = m_sessions->snapshotAt(sourceRight.row());
+        if (left && right) {
+            const auto a = SessionTableModel::numericSortKey(*left, sourceLeft.column());
+            const auto b = SessionTableModel::numericSortKey(*right, sourceRight.column());
+            if (a && b)
+                return *a < *b;
+        }
+    }
+    return QSortFilterProxyModel::lessThan(sourceLeft, sourceRight);
+}
+
+Qt::ItemFlags SessionFilterProxy::flags(const QModelIndex &index) const
+{
+    if (!m_sessions || !index.isValid() || index.model() != this)
+        return QSortFilterProxyModel::flags(index);
+    return m_sessions->flags(m_sessions->index(0, 0));
+}

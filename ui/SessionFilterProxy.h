@@ -5,7 +5,9 @@
 class SessionTableModel;
 
 // Sorts the session table on the model's raw sort role and filters it by free text (JID, user,
-// peer address, client, status) and by the seed's sets.
+// peer address, client, status) and by the seed's sets. Numeric columns compare the snapshots'
+// numbers directly: every re-sorted row costs a binary search of the ten thousand, and two
+// QVariants per comparison were most of that.
 class SessionFilterProxy final : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -27,6 +29,12 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    bool lessThan(const QModelIndex &sourceLeft, const QModelIndex &sourceRight) const override;
+
+public:
+    // The model's flags are the same for every session; answered without mapping the index,
+    // because QTreeView asks every row twice on each relayout (once per batch under churn).
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
 
 private:
     SessionTableModel *m_sessions = nullptr;

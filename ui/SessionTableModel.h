@@ -4,7 +4,6 @@
 
 #include <QAbstractTableModel>
 #include <QDateTime>
-#include <QHash>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -12,7 +11,10 @@
 // The live session table: one row per connection, held as value snapshots (never pointers into
 // the server). Fed by the server's batches (at most ten a second): removals go out in
 // contiguous blocks, updates as dataChanged over row ranges limited to the columns that
-// changed, new sessions as one block appended at the end. Finding a session's row is O(1).
+// changed, new sessions as one block appended at the end. Rows stay in session id order (the
+// server numbers sessions as they connect, so new ones always come last) and a session's row is
+// found by binary search: when the oldest sessions close, under churn every batch, there is no
+// id-to-row index to rebuild for the ten thousand rows below them.
 class SessionTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -44,6 +46,7 @@ public:
         SessionIdRole,                 // quint64
         StateRole,                     // int(State)
         UsernameRole,                  // QString, empty before authentication
+        RevisionRole,                  // quint64 that changes whenever anything the row shows changes
     };
 
     // Where a session stands in the seed's terms; a bound session shows the most advanced of
@@ -75,6 +78,11 @@ public:
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+
+    // The sort role of the numeric columns as a number (what SortRole holds for them), so the
+    // proxy can compare rows without building QVariants; nullopt for the text columns.
+    static std::optional<qint64> numericSortKey(const SessionSnapshot &s, int column);
 
     // The initial load (one reset; batches never reset).
     void setSnapshots(const QList<SessionSnapshot> &sessions);
@@ -82,7 +90,7 @@ public:
     void applyBatch(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
     void clear();
 
-    int rowOf(quint64 id) const { return m_rowById.value(id, -1); }
+    int rowOf(quint64 id) const;
     const SessionSnapshot *snapshotAt(int row) const;
     const SessionSnapshot *snapshotById(quint64 id) const;
     Counts counts() const { return m_counts; }
@@ -97,16 +105,30 @@ Q_SIGNALS:
     void sessionsClosed(const QList<quint64> &ids);
 
 private:
+    // A row: the snapshot and its revision (see RevisionRole).
+    struct Row : SessionSnapshot
+    {
+        Row(const SessionSnapshot &s, quint64 revision)
+            : SessionSnapshot(s)
+            , revision(revision)
+        {
+        }
+        quint64 revision;
+    };
+
     QVariant displayValue(const SessionSnapshot &s, int column) const;
     QVariant sortValue(const SessionSnapshot &s, int column) const;
     void count(const SessionSnapshot &s, int sign);
-    void reindexFrom(int row);
+    // Where a session with this id belongs in m_rows (its row if present).
+    std::vector<std::unique_ptr<Row>>::const_iterator lowerBound(quint64 id) const;
+    void insertFresh(std::vector<std::unique_ptr<Row>> fresh);
 
-    std::vector<std::unique_ptr<SessionSnapshot>> m_rows;
-    QHash<quint64, int> m_rowById;
+    std::vector<std::unique_ptr<Row>> m_rows;   // by ascending id
     Counts m_counts;
     QDateTime m_now;
     QDate m_today;   // local, for the connected-since column
+    quint64 m_revision = 0;         // the last revision given to a row
+    quint64 m_idleGeneration = 0;   // moves every row's revision when the idle column moves
 };
 
 Q_DECLARE_METATYPE(SessionTableModel::Counts)

@@ -21,41 +21,70 @@ QColor StateBadgeDelegate::colorFor(SessionTableModel::State state)
     return QColor(Qt::gray);
 }
 
-void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+QPixmap StateBadgeDelegate::badge(SessionTableModel::State state, const QStyleOptionViewItem &option) const
 {
-    QStyleOptionViewItem opt = option;
-    initStyleOption(&opt, index);
-    const QString text = opt.text;
-    opt.text.clear();
-    // Selection and focus background from the style, then the badge on top.
-    const QWidget *widget = option.widget;
-    QStyle *style = widget ? widget->style() : QApplication::style();
-    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    if (option.font != m_font) {
+        m_badges.clear();
+        m_font = option.font;
+    }
+    const qreal ratio = option.widget ? option.widget->devicePixelRatioF() : qApp->devicePixelRatio();
+    const QSize cell = option.rect.size();
+    const quint64 key = quint64(state) << 56 | quint64(cell.width() & 0xffffff) << 32
+        | quint64(cell.height() & 0xffff) << 16 | quint64(qRound(ratio * 100) & 0xffff);
+    if (const auto it = m_badges.constFind(key); it != m_badges.cend())
+        return *it;
 
-    const QVariant stateValue = index.data(SessionTableModel::StateRole);
-    if (!stateValue.isValid() || text.isEmpty())
-        return;
-    const auto state = SessionTableModel::State(stateValue.toInt());
-    const QFontMetrics metrics(opt.font);
+    const QString text = SessionTableModel::stateName(state);
+    const QFontMetrics metrics(option.font);
     const int padding = 6;
-    const int height = qMin(opt.rect.height() - 4, metrics.height() + 2);
+    const int height = qMin(cell.height() - 4, metrics.height() + 2);
     // A little slack: elidedText() may cut a text given exactly its own advance.
     const int textWidth = metrics.horizontalAdvance(text) + 2;
-    const int width = qMin(opt.rect.width() - 4, textWidth + 2 * padding);
-    const QRect badge(opt.rect.left() + 2, opt.rect.top() + (opt.rect.height() - height) / 2, width, height);
-    const QString shown = width - 2 * padding >= textWidth
-        ? text
-        : metrics.elidedText(text, Qt::ElideRight, width - 2 * padding);
+    const int width = qMin(cell.width() - 4, textWidth + 2 * padding);
+    QPixmap pixmap(QSize(qMax(1, width), qMax(1, height)) * ratio);
+    pixmap.setDevicePixelRatio(ratio);
+    pixmap.fill(Qt::transparent);
+    if (width > 0 && height > 0) {
+        const QRect badge(0, 0, width, height);
+        const QString shown = width - 2 * padding >= textWidth
+            ? text
+            : metrics.elidedText(text, Qt::ElideRight, width - 2 * padding);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing, true);
+        QPainterPath path;
+        path.addRoundedRect(QRectF(badge), height / 2.0, height / 2.0);
+        painter.fillPath(path, colorFor(state));
+        painter.setPen(Qt::white);
+        painter.setFont(option.font);
+        painter.drawText(badge, Qt::AlignCenter, shown);
+    }
+    m_badges.insert(key, pixmap);
+    return pixmap;
+}
 
-    painter->save();
-    painter->setRenderHint(QPainter::Antialiasing, true);
-    QPainterPath path;
-    path.addRoundedRect(QRectF(badge), height / 2.0, height / 2.0);
-    painter->fillPath(path, colorFor(state));
-    painter->setPen(Qt::white);
-    painter->setFont(opt.font);
-    painter->drawText(badge, Qt::AlignCenter, shown);
-    painter->restore();
+void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const QVariant stateValue = index.data(SessionTableModel::StateRole);
+    if (option.state & QStyle::State_HasFocus) {
+        // The focused cell keeps the style's focus frame (one cell a frame: the slow path is fine).
+        QStyleOptionViewItem opt = option;
+        initStyleOption(&opt, index);
+        opt.text.clear();
+        const QWidget *widget = option.widget;
+        QStyle *style = widget ? widget->style() : QApplication::style();
+        style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    } else {
+        // Selection and background from the style, then the badge on top.
+        const QWidget *widget = option.widget;
+        QStyle *style = widget ? widget->style() : QApplication::style();
+        style->drawPrimitive(QStyle::PE_PanelItemViewItem, &option, painter, widget);
+    }
+    if (!stateValue.isValid())
+        return;
+    const QPixmap pixmap = badge(SessionTableModel::State(stateValue.toInt()), option);
+    const QSize size = pixmap.deviceIndependentSize().toSize();
+    painter->drawPixmap(option.rect.left() + 2, option.rect.top() + (option.rect.height() - size.height()) / 2,
+                        pixmap);
 }
 
 QSize StateBadgeDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const

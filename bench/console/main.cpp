@@ -1,9 +1,11 @@
-// The console's session table under load: 10,000 simulated sessions and hundreds of changes a
-// second fed to SessionTableModel as the server's batches (ten a second), through the sorting
-// proxy into a visible QTreeView with the badge delegate. Measures the event-loop lag (how late
+// The console's session table under load: 10,000 simulated sessions, 500 logins/s of churn (as
+// many closes) and 500 traffic changes a second, fed to SessionTableModel as the server's
+// batches (ten a second, shaped by ChurnLoad as SessionManager sends them), through the sorting
+// proxy into a visible view with the badge delegate. Measures the event-loop lag (how late
 // a 5 ms timer fires), the time to apply one batch (model, proxy and view bookkeeping) and the
 // time to paint one frame of the view; prints p50 / p99 / max.
 
+#include "ChurnLoad.h"
 #include "SessionFilterProxy.h"
 #include "SessionTableModel.h"
 #include "SessionTableView.h"
@@ -14,7 +16,6 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
-#include <QRandomGenerator>
 #include <QTextStream>
 #include <QTimer>
 #include <QTreeView>
@@ -72,36 +73,6 @@ protected:
     }
 };
 
-SessionSnapshot makeSession(quint64 id, QRandomGenerator &random)
-{
-    SessionSnapshot s;
-    s.id = id;
-    s.peerAddress = QHostAddress(quint32(0x0a000000u + id));
-    s.peerPort = quint16(1024 + random.bounded(60000));
-    s.connectedSince = QDateTime::currentDateTimeUtc().addSecs(-qint64(random.bounded(86400)));
-    s.lastActivity = QDateTime::currentDateTimeUtc();
-    s.encrypted = true;
-    s.tlsProtocol = u"TLS 1.3"_s;
-    s.tlsCipher = u"TLS_AES_256_GCM_SHA384"_s;
-    const int kind = int(random.bounded(10));
-    if (kind == 0)
-        return s;   // still unauthenticated
-    s.username = u"user%1"_s.arg(id % 4000);
-    s.saslMechanism = u"SCRAM-SHA-256"_s;
-    if (kind == 1) {
-        s.type = SessionSnapshot::Type::Authenticated;
-        return s;
-    }
-    s.type = SessionSnapshot::Type::Bound;
-    s.fullJid = u"%1@example.org/res%2"_s.arg(s.username).arg(id);
-    s.available = kind >= 3;
-    s.interested = kind >= 4;
-    s.presenceShow = kind == 5 ? u"away"_s : QString();
-    s.rosterSize = int(random.bounded(200));
-    s.clientSoftware = kind % 2 ? u"https://gajim.org"_s : u"http://slixmpp.com/ver/1.8.3"_s;
-    return s;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -115,7 +86,8 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     const QCommandLineOption sessionsOption(u"sessions"_s, u"Simulated sessions (10000)."_s, u"N"_s, u"10000"_s);
     const QCommandLineOption changesOption(u"changes"_s, u"Session changes per second (500)."_s, u"N"_s, u"500"_s);
-    const QCommandLineOption churnOption(u"churn"_s, u"Sessions closed and opened per second (20)."_s, u"N"_s, u"20"_s);
+    const QCommandLineOption churnOption(u"churn"_s, u"Logins per second, each closing the oldest session (500)."_s,
+                                         u"N"_s, u"500"_s);
     const QCommandLineOption secondsOption(u"seconds"_s, u"How long to measure (10)."_s, u"N"_s, u"10"_s);
     const QCommandLineOption sortOption(u"sort"_s, u"Sort column: jid, stanzas or idle (stanzas)."_s, u"C"_s,
                                         u"stanzas"_s);
@@ -129,7 +101,7 @@ int main(int argc, char **argv)
     const QString sort = parser.value(sortOption);
     constexpr int BatchesPerSecond = 10;   // as SessionManager sends them
 
-    QRandomGenerator random(42);
+    ChurnLoad load(changesPerSecond, churnPerSecond, BatchesPerSecond, 42);
     SessionTableModel model;
     SessionFilterProxy proxy;
     proxy.setSourceModel(&model);
@@ -160,16 +132,12 @@ int main(int argc, char **argv)
     view->show();
 
     QTextStream out(stdout);
-    // The login storm: every session arrives, in batches of 1,000.
+    // The login ramp: every session arrives, in batches of 1,000.
+    const QList<ChurnLoad::Batch> ramp = load.ramp(sessions, 1000);
     QElapsedTimer clock;
     clock.start();
-    quint64 nextId = 1;
-    for (int done = 0; done < sessions;) {
-        QList<SessionSnapshot> batch;
-        for (int i = 0; i < 1000 && done < sessions; ++i, ++done)
-            batch.append(makeSession(nextId++, random));
-        model.applyBatch(batch, {});
-    }
+    for (const ChurnLoad::Batch &batch : ramp)
+        model.applyBatch(batch.changed, batch.closed);
     out << "loaded " << model.rowCount() << " sessions in " << clock.elapsed() << " ms\n";
     QCoreApplication::processEvents();
 
@@ -178,32 +146,14 @@ int main(int argc, char **argv)
     QTimer feeder;
     feeder.setTimerType(Qt::PreciseTimer);
     QObject::connect(&feeder, &QTimer::timeout, [&] {
-        QList<SessionSnapshot> changed;
-        const int updates = changesPerSecond / BatchesPerSecond;
-        const int churn = churnPerSecond / BatchesPerSecond;
-        for (int i = 0; i < updates; ++i) {
-            SessionSnapshot s = *model.snapshotAt(int(random.bounded(model.rowCount())));
-            s.stanzasIn += 1 + random.bounded(5);
-            s.stanzasOut += 1 + random.bounded(5);
-            s.bytesIn += 200 + random.bounded(2000);
-            s.bytesOut += 200 + random.bounded(2000);
-            s.lastActivity = QDateTime::currentDateTimeUtc();
-            if (random.bounded(20) == 0 && s.type == SessionSnapshot::Type::Bound)
-                s.available = !s.available;   // presence comes and goes
-            changed.append(s);
-        }
-        QList<quint64> closed;
-        for (int i = 0; i < churn; ++i) {
-            closed.append(model.snapshotAt(int(random.bounded(model.rowCount())))->id);
-            changed.append(makeSession(nextId++, random));
-        }
+        const ChurnLoad::Batch batch = load.next();
         QElapsedTimer timer;
         timer.start();
         const double cpu = threadCpuMs();
-        model.applyBatch(changed, closed);
+        model.applyBatch(batch.changed, batch.closed);
         apply.add(double(timer.nsecsElapsed()) / 1e6);
         applyCpu.add(threadCpuMs() - cpu);
-        totalChanges += int(changed.size() + closed.size());
+        totalChanges += int(batch.changed.size() + batch.closed.size());
     });
 
     QElapsedTimer sinceTick;

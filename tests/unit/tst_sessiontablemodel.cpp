@@ -81,6 +81,8 @@ private Q_SLOTS:
     void updatesAreRangesOfChangedColumns();
     void batchMixesAllThree();
     void rowLookupFollowsRemovals();
+    void batchEqualsOneChangeAtATime();
+    void persistentIndexesFollowTheirSession();
     void statesAndCounts_data();
     void statesAndCounts();
     void sortRoleIsRaw();
@@ -215,6 +217,130 @@ void tst_SessionTableModel::rowLookupFollowsRemovals()
     for (int row = 0; row < model.rowCount(); ++row)
         QCOMPARE(model.rowOf(model.snapshotAt(row)->id), row);
     QCOMPARE(model.rowCount(), 1000 - int(closed.size()));
+}
+
+void tst_SessionTableModel::batchEqualsOneChangeAtATime()
+{
+    // A batch shaped like the server's: closes scattered through the table (some in a row, one
+    // unknown), changes before and after them, new sessions in no particular id order, and a
+    // new session listed twice (the later snapshot wins).
+    QList<SessionSnapshot> all;
+    for (quint64 id = 1; id <= 200; ++id)
+        all.append(bound(id, id % 2, id % 3));
+    const QList<quint64> closed{3, 4, 5, 17, 101, 150, 151, 199, 200, 999, 1};
+    QList<SessionSnapshot> changed;
+    for (quint64 id : {2, 6, 50, 102, 149, 152, 198}) {
+        SessionSnapshot s = all[int(id - 1)];
+        s.stanzasIn += id;
+        s.interested = !s.interested;
+        changed.append(s);
+    }
+    for (quint64 id : {305, 301, 303}) {
+        SessionSnapshot s = unauthenticated(id);
+        s.bytesIn = id;
+        changed.append(s);
+    }
+    SessionSnapshot later = bound(301, true);
+    changed.append(later);
+
+    SessionTableModel batched;
+    QAbstractItemModelTester tester(&batched, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    batched.setSnapshots(all);
+    batched.applyBatch(changed, closed);
+
+    SessionTableModel oneByOne;
+    oneByOne.setSnapshots(all);
+    for (quint64 id : closed)
+        oneByOne.applyBatch({}, {id});
+    for (const SessionSnapshot &s : changed)
+        oneByOne.applyBatch({s}, {});
+
+    QCOMPARE(batched.rowCount(), 200 - 10 + 3);
+    QCOMPARE(batched.rowCount(), oneByOne.rowCount());
+    QCOMPARE(batched.counts(), oneByOne.counts());
+    for (int row = 0; row < batched.rowCount(); ++row) {
+        const SessionSnapshot *a = batched.snapshotAt(row);
+        const SessionSnapshot *b = oneByOne.snapshotAt(row);
+        QCOMPARE(a->id, b->id);
+        QCOMPARE(batched.rowOf(a->id), row);
+        for (int column = 0; column < SessionTableModel::ColumnCount; ++column)
+            QCOMPARE(batched.index(row, column).data(SessionTableModel::SortRole),
+                     oneByOne.index(row, column).data(SessionTableModel::SortRole));
+    }
+    QCOMPARE(batched.snapshotById(301)->type, SessionSnapshot::Type::Bound);
+    for (quint64 id : closed)
+        QCOMPARE(batched.rowOf(id), -1);
+}
+
+void tst_SessionTableModel::persistentIndexesFollowTheirSession()
+{
+    // Through the sorted proxy and a view's selection, as in the console.
+    SessionTableModel model;
+    SessionFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    QTreeView view;
+    view.setModel(&proxy);
+    view.setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    view.setSortingEnabled(true);
+    view.sortByColumn(SessionTableModel::StanzasInColumn, Qt::DescendingOrder);
+    QList<SessionSnapshot> all;
+    for (quint64 id = 1; id <= 300; ++id) {
+        SessionSnapshot s = bound(id, true, true);
+        s.stanzasIn = (id * 7919) % 1000;
+        all.append(s);
+    }
+    model.setSnapshots(all);
+
+    const QList<quint64> watched{10, 150, 290};
+    QList<QPersistentModelIndex> sourceIndexes;
+    QItemSelection selection;
+    for (quint64 id : watched) {
+        const QModelIndex index = model.index(model.rowOf(id), SessionTableModel::JidColumn);
+        sourceIndexes.append(index);
+        const QModelIndex proxyIndex = proxy.mapFromSource(index);
+        selection.select(proxyIndex, proxyIndex);
+    }
+    view.selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    const QPersistentModelIndex current = proxy.mapFromSource(model.index(model.rowOf(150), 0));
+    view.selectionModel()->setCurrentIndex(current, QItemSelectionModel::NoUpdate);
+    const QPersistentModelIndex doomed = model.index(model.rowOf(20), 0);
+
+    // Closes above, between and below the watched rows, the watched ones
+    // changing their sort key, new sessions sorting everywhere.
+    QList<quint64> closed{1, 2, 3, 20, 149, 151, 200, 299, 300};
+    QList<SessionSnapshot> changed;
+    for (quint64 id : watched) {
+        SessionSnapshot s = all[int(id - 1)];
+        s.stanzasIn += 500;
+        changed.append(s);
+    }
+    for (quint64 id = 301; id <= 340; ++id) {
+        SessionSnapshot s = bound(id);
+        s.stanzasIn = (id * 104729) % 2000;
+        changed.append(s);
+    }
+    model.applyBatch(changed, closed);
+
+    QVERIFY(!doomed.isValid());
+    for (qsizetype i = 0; i < watched.size(); ++i) {
+        QVERIFY(sourceIndexes[i].isValid());
+        QCOMPARE(sourceIndexes[i].data(SessionTableModel::SessionIdRole).toULongLong(), watched[i]);
+        QCOMPARE(sourceIndexes[i].row(), model.rowOf(watched[i]));
+    }
+    QList<quint64> selected;
+    const QModelIndexList rows = view.selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        selected.append(index.data(SessionTableModel::SessionIdRole).toULongLong());
+    std::sort(selected.begin(), selected.end());
+    QCOMPARE(selected, watched);
+    QCOMPARE(view.selectionModel()->currentIndex().data(SessionTableModel::SessionIdRole).toULongLong(), 150u);
+    // And the proxy is sorted again.
+    for (int row = 1; row < proxy.rowCount(); ++row)
+        QVERIFY(proxy.index(row - 1, SessionTableModel::StanzasInColumn).data(SessionTableModel::SortRole)
+                    .toULongLong()
+                >= proxy.index(row, SessionTableModel::StanzasInColumn).data(SessionTableModel::SortRole)
+                       .toULongLong());
 }
 
 void tst_SessionTableModel::statesAndCounts_data()
