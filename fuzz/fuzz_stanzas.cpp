@@ -1,19 +1,19 @@
 // The router and every feature (roster, presence, message, offline, ping, disco, version) fed
 // arbitrary stanzas from bound sessions, without a client socket: the whole Server is started
-// once on a throw-away data directory, two users each get a bound session on an unconnected
-// socket (what it sends is dropped), and the input is parsed the way a client's stream is.
+// once on a throw-away data directory, two users each get a bound session on a closed
+// connection (what it sends is dropped), and the input is parsed the way a client's stream is.
 // Input: one control byte (bit 0: the sender is alice or bob), then the stream's content.
 
 #include "FuzzSupport.h"
 
 #include "core/AccountService.h"
 #include "core/Server.h"
+#include "net/Connection.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
 #include "xml/XmlStreamParser.h"
 
 #include <QAbstractEventDispatcher>
-#include <QSslSocket>
 #include <QTemporaryDir>
 
 #include <cstdlib>
@@ -50,7 +50,7 @@ struct World
     Session *bind(const QString &user, const QString &resource)
     {
         SessionManager *sessions = server->sessionManager();
-        Session *session = sessions->createSession(new QSslSocket, false);
+        Session *session = sessions->createSession(new Connection(-1), false);
         session->setStreamOpened(server->config().domain);
         sessions->authenticate(session, user, QStringLiteral("PLAIN"));
         QString r = resource;

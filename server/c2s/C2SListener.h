@@ -5,7 +5,7 @@
 #include <QTcpServer>
 
 struct C2SContext;
-class QSslSocket;
+class Connection;
 
 // Accepts client connections on one port: plain (STARTTLS offered) or direct TLS (XEP-0368,
 // the handshake starts at once). Each accepted socket becomes a Session with its C2SStream,
@@ -23,7 +23,7 @@ protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-    void refuse(QSslSocket *socket, StreamError::Condition condition, const QString &text);
+    void refuse(Connection *conn, StreamError::Condition condition, const QString &text);
 
     const C2SContext *m_context;
     bool m_directTls;

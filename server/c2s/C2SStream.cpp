@@ -12,6 +12,8 @@
 
 #include <QPointer>
 #include <QSslCipher>
+#include <QTimer>
+#include <QTimerEvent>
 
 #include <cmath>
 
@@ -24,7 +26,6 @@ const QString SaslNs = u"urn:ietf:params:xml:ns:xmpp-sasl"_s;
 const QString BindNs = u"urn:ietf:params:xml:ns:xmpp-bind"_s;
 const QString SessionNs = u"urn:ietf:params:xml:ns:xmpp-session"_s;
 
-constexpr qint64 SocketReadBuffer = 64 * 1024;   // what Qt holds unread per connection
 constexpr int MaxDeferredElements = 16;
 
 bool isStanza(const XmlElement &element)
@@ -86,44 +87,56 @@ C2SStream::C2SStream(Session *session, const C2SContext *context)
     limits.maxAttributes = context->config->maxAttributes;
     m_parser.setLimits(limits);
 
-    QSslSocket *conn = session->conn();
-    // Bounded: a sender faster than we read is held back by TCP, not by our memory.
-    conn->setReadBufferSize(SocketReadBuffer);
-    m_readTimer.setSingleShot(true);
-    connect(&m_readTimer, &QTimer::timeout, this, &C2SStream::readAvailable);
     m_clock.start();
     m_readTokens = double(qMax(context->config->readRateBytes, context->config->maxStanzaBytes));
-    connect(conn, &QSslSocket::readyRead, this, &C2SStream::onReadyRead);
-    connect(conn, &QSslSocket::encrypted, this, &C2SStream::onEncrypted);
-    connect(conn, &QSslSocket::disconnected, this, &C2SStream::onDisconnected);
-    connect(conn, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (error != QAbstractSocket::RemoteHostClosedError)
-            qCDebug(lcC2s) << "session" << m_session->id() << "socket error" << m_session->conn()->errorString();
-        if (m_session->conn()->state() != QAbstractSocket::ConnectedState)
-            onDisconnected();
-    });
-    connect(conn, &QSslSocket::sslErrors, this, [](const QList<QSslError> &) {
-        // Clients present no certificate; nothing on our side to verify.
-    });
-
-    m_unauthenticatedTimer.setSingleShot(true);
-    m_unauthenticatedTimer.setInterval(context->config->unauthenticatedTimeoutSeconds * 1000);
-    connect(&m_unauthenticatedTimer, &QTimer::timeout, this, [this] {
-        fail(StreamError::Condition::ConnectionTimeout, u"No authentication within the allowed time"_s);
-    });
-    m_unauthenticatedTimer.start();
+    session->conn()->setHandler(this);
+    m_unauthenticatedTimer.start(context->config->unauthenticatedTimeoutSeconds * 1000, this);
 }
 
-C2SStream::~C2SStream() = default;
-
-void C2SStream::onReadyRead()
+C2SStream::~C2SStream()
 {
+    if (Connection *conn = m_session->conn())
+        conn->setHandler(nullptr);
+}
+
+void C2SStream::connectionReadyRead()
+{
+    readAvailable();
+}
+
+void C2SStream::timerEvent(QTimerEvent *event)
+{
+    // QBasicTimer repeats: each is stopped when it fires.
+    if (event->timerId() == m_unauthenticatedTimer.timerId()) {
+        m_unauthenticatedTimer.stop();
+        fail(StreamError::Condition::ConnectionTimeout, u"No authentication within the allowed time"_s);
+    } else if (event->timerId() == m_readTimer.timerId()) {
+        m_readTimer.stop();
+        resumeReading();
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
+void C2SStream::pauseReading()
+{
+    if (Connection *conn = m_session->conn())
+        conn->setReadEnabled(false);
+}
+
+void C2SStream::resumeReading()
+{
+    if (m_authPending || m_session->isRetired())
+        return;
+    if (Connection *conn = m_session->conn())
+        conn->setReadEnabled(true);
+    // What is already waiting (kernel or TLS buffer) brings no new notification.
     readAvailable();
 }
 
 void C2SStream::readAvailable()
 {
-    QSslSocket *conn = m_session->conn();
+    Connection *conn = m_session->conn();
     if (!conn || m_session->isRetired() || m_authPending)
         return;
     const qint64 available = conn->bytesAvailable();
@@ -138,23 +151,27 @@ void C2SStream::readAvailable()
         m_readTokens = qMin(burst, m_readTokens + double(now - m_lastRefillMs) * double(rate) / 1000.0);
         m_lastRefillMs = now;
         if (m_readTokens < 1) {
+            pauseReading();
             scheduleRead();
             return;
         }
         allowed = qMin(available, qint64(m_readTokens));
     }
-    QByteArray data = conn->read(allowed);
+    // Exactly sized: what the parser keeps of it costs its size.
+    const QByteArray data = conn->read(allowed);
     if (data.isEmpty())
         return;
-    // read() may hand over the socket's whole 16 KiB buffer chunk; what the parser keeps of
-    // it should cost its size, not 16 KiB per idle session.
-    data.squeeze();
     if (rate > 0)
         m_readTokens -= double(data.size());
     m_session->recordIncoming(data);
     m_parser.feed(data);
-    if (!m_session->isRetired() && m_session->conn() && m_session->conn()->bytesAvailable() > 0)
+    // Bytes left because the bucket ran dry wait in the kernel until it refills. (Left only
+    // because one read is bounded, they come back through the level-triggered notifier.)
+    if (rate > 0 && m_readTokens < 1 && !m_session->isRetired() && m_session->conn()
+        && m_session->conn()->bytesAvailable() > 0) {
+        pauseReading();
         scheduleRead();
+    }
 }
 
 void C2SStream::scheduleRead()
@@ -168,17 +185,19 @@ void C2SStream::scheduleRead()
         const double want = qMin(4096.0, qMax(1.0, double(rate) / 10.0));
         waitMs = int(std::ceil((want - m_readTokens) * 1000.0 / double(rate)));
     }
-    m_readTimer.start(qBound(0, waitMs, 1000));
+    m_readTimer.start(qBound(0, waitMs, 1000), this);
 }
 
-void C2SStream::onEncrypted()
+void C2SStream::connectionEncrypted()
 {
     qCDebug(lcTls) << "session" << m_session->id() << "encrypted with" << m_session->conn()->sessionCipher().name();
     m_session->setEncrypted();
 }
 
-void C2SStream::onDisconnected()
+void C2SStream::connectionDisconnected()
 {
+    if (const Connection *conn = m_session->conn())
+        qCDebug(lcC2s) << "session" << m_session->id() << "connection lost:" << conn->errorString();
     m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s);
 }
 
@@ -353,12 +372,11 @@ void C2SStream::handleStartTls(const XmlElement &)
         return;
     }
     m_session->sendRaw(QByteArrayLiteral("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
-    m_session->conn()->flush();
-    // §5.4.3.3: the old stream is gone; the client opens a new one over TLS.
+    // §5.4.3.3: the old stream is gone; the client opens a new one over TLS. The connection
+    // sends <proceed/> to the end before its handshake begins.
     m_parser.requestReset();
     m_session->setStreamRestarted();
-    m_session->conn()->setSslConfiguration(m_context->tls);
-    m_session->conn()->startServerEncryption();
+    m_session->conn()->startServerEncryption(m_context->tls);
 }
 
 // --- SASL (RFC 6120 §6) ---
@@ -444,6 +462,7 @@ bool C2SStream::derivePlainOffThread(const QByteArray &payload)
         return false;
     m_authPending = true;
     m_readTimer.stop();
+    pauseReading();
     QPointer<C2SStream> self(this);
     m_context->plainDeriver->derive(*username, password->toUtf8(), [self, payload] {
         if (!self || self->m_session->isRetired())
@@ -454,7 +473,7 @@ bool C2SStream::derivePlainOffThread(const QByteArray &payload)
         while (self && !self->m_deferred.isEmpty() && !self->m_authPending && !self->m_session->isRetired())
             self->elementReceived(self->m_deferred.takeFirst());
         if (self && !self->m_authPending && !self->m_session->isRetired())
-            self->readAvailable();
+            self->resumeReading();
     });
     return true;
 }
@@ -500,6 +519,7 @@ void C2SStream::handleSaslStep(const QByteArray &payload)
     m_session->sendRaw(success.toXml(ClientNs));
     qCInfo(lcSasl) << "session" << m_session->id() << "authenticated as" << username << "with" << mechanism;
     m_unauthenticatedTimer.stop();
+    m_lookup.reset();   // only SASL needed it
     m_context->sessions->authenticate(m_session, username, mechanism);
     // §6.4.6: after success the client opens a new stream on the same connection.
     m_parser.requestReset();
@@ -509,7 +529,7 @@ void C2SStream::handleSaslStep(const QByteArray &payload)
 void C2SStream::throttledSaslFailure(SaslFailure failure, const QString &text, bool countAccount)
 {
     AuthThrottle *throttle = m_context->authThrottle;
-    QSslSocket *conn = m_session->conn();
+    Connection *conn = m_session->conn();
     if (!throttle || !conn || failure == SaslFailure::Aborted) {
         saslFailed(failure, text);
         return;
@@ -531,13 +551,14 @@ void C2SStream::throttledSaslFailure(SaslFailure failure, const QString &text, b
     // Nothing more is read until the answer is out; what was already parsed waits with it.
     m_authPending = true;
     m_readTimer.stop();
+    pauseReading();
     QTimer::singleShot(delayMs, this, [this, answer, answerText] {
         m_authPending = false;
         saslFailed(answer, answerText);
         while (!m_deferred.isEmpty() && !m_authPending && !m_session->isRetired())
             elementReceived(m_deferred.takeFirst());
         if (!m_authPending && !m_session->isRetired())
-            readAvailable();
+            resumeReading();
     });
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 
 #include "auth/SaslMechanism.h"
+#include "net/Connection.h"
 #include "xml/XmlStreamParser.h"
 
+#include <QBasicTimer>
 #include <QElapsedTimer>
 #include <QObject>
-#include <QTimer>
 #include <memory>
 
 struct C2SContext;
@@ -13,8 +14,8 @@ class Session;
 
 // Drives one client's stream from the first byte to resource binding (RFC 6120 §4–§7): stream
 // headers and features, STARTTLS, SASL, bind and the legacy session iq. Once bound, every stanza
-// goes to the router. Lives as a child of its Session.
-class C2SStream : public QObject, private XmlStreamParser::Handler
+// goes to the router. Lives as a child of its Session and handles its Connection's events.
+class C2SStream : public QObject, private XmlStreamParser::Handler, private Connection::Handler
 {
     Q_OBJECT
 public:
@@ -24,13 +25,20 @@ public:
 private:
     class AttemptLookup;
 
-    void onReadyRead();
+    // Connection::Handler
+    void connectionReadyRead() override;
+    void connectionEncrypted() override;
+    void connectionDisconnected() override;
+
     // Reads what the per-session token bucket allows (config read_rate) and feeds the parser;
-    // the rest waits in the socket, whose bounded buffer then holds back the sender (TCP).
+    // the rest waits in the kernel (reading paused), whose bounded buffer then holds back the
+    // sender (TCP).
     void readAvailable();
+    // Stops reading (a level-triggered notifier would fire for ever) until resumeReading().
+    void pauseReading();
+    void resumeReading();
     void scheduleRead();
-    void onEncrypted();
-    void onDisconnected();
+    void timerEvent(QTimerEvent *event) override;
 
     // XmlStreamParser::Handler
     void streamOpened(const XmlElement &header, const QString &streamNamespace) override;
@@ -57,11 +65,13 @@ private:
     XmlStreamParser m_parser;
     std::unique_ptr<SaslMechanism> m_sasl;
     int m_saslFailures = 0;
-    QTimer m_unauthenticatedTimer;
-    std::unique_ptr<AttemptLookup> m_lookup;   // remembers the username a mechanism asked about
+    // Timers without a QObject each: both arrive in timerEvent().
+    QBasicTimer m_unauthenticatedTimer;
+    std::unique_ptr<AttemptLookup> m_lookup;   // remembers the username a mechanism asked about;
+                                               // released once authenticated
     bool m_authPending = false;                // a delayed SASL failure is on its way
     QList<XmlElement> m_deferred;              // parsed while it was, handled after it
-    QTimer m_readTimer;
+    QBasicTimer m_readTimer;                   // resumes reading when the bucket has refilled
     QElapsedTimer m_clock;
     double m_readTokens = 0;
     qint64 m_lastRefillMs = 0;

@@ -13,6 +13,7 @@
 #include "features/RosterFeature.h"
 #include "features/RosterService.h"
 #include "features/VersionFeature.h"
+#include "net/Connection.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
 #include "storage/AccountStore.h"
@@ -162,7 +163,7 @@ void Server::stop()
     for (Session *session : sessions)
         m_sessions->destroySession(session, StreamError::Condition::SystemShutdown, u"Server is shutting down"_s);
     for (Session *session : sessions) {
-        if (QSslSocket *conn = session->conn())
+        if (Connection *conn = session->conn())
             conn->flush();
     }
     m_database->close();

@@ -1,12 +1,8 @@
 #include "session/Session.h"
 
 #include "core/Logging.h"
+#include "net/Connection.h"
 #include "session/SessionManager.h"
-
-#include <QSslCipher>
-#include <QTimer>
-
-#include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
 
@@ -24,7 +20,7 @@ QString protocolName(QSsl::SslProtocol protocol)
 }
 } // namespace
 
-Session::Session(quint64 id, QSslSocket *conn, bool directTls, SessionManager *manager)
+Session::Session(quint64 id, Connection *conn, bool directTls, SessionManager *manager)
     : QObject(manager)
     , m_manager(manager)
     , m_id(id)
@@ -36,7 +32,11 @@ Session::Session(quint64 id, QSslSocket *conn, bool directTls, SessionManager *m
     conn->setParent(this);
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    // Only when the session was never ended (the manager going away): no goodbye then.
+    delete std::exchange(m_conn, nullptr);
+}
 
 void Session::send(const XmlElement &stanza)
 {
@@ -55,23 +55,12 @@ void Session::sendRaw(const QByteArray &bytes)
 
 void Session::writeBytes(const QByteArray &bytes)
 {
-    if (!m_conn || m_conn->state() != QAbstractSocket::ConnectedState)
+    if (!m_conn || !m_conn->isOpen())
         return;
-    // Clear text with nothing queued: straight to the kernel. This saves the socket's 32 KiB
-    // write buffer per session, a copy, and arming the write notifier for one stanza; Qt's
-    // buffer takes only what the kernel refuses (and everything under TLS), so order holds.
-    qsizetype written = 0;
-    if (m_conn->mode() == QSslSocket::UnencryptedMode && m_conn->bytesToWrite() == 0) {
-        const ssize_t n = ::send(int(m_conn->socketDescriptor()), bytes.constData(), size_t(bytes.size()),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0)
-            written = qsizetype(n);
-    }
-    if (written < bytes.size())
-        m_conn->write(written == 0 ? bytes : bytes.sliced(written));
+    m_conn->write(bytes);
     m_bytesOut += quint64(bytes.size());
     if (m_watched)
-        Q_EMIT traffic(m_id, false, bytes);
+        m_manager->reportTraffic(m_id, false, bytes);
     markChanged();
 }
 
@@ -80,7 +69,7 @@ void Session::close(std::optional<StreamError::Condition> condition, const QStri
     if (m_closing || m_retired)
         return;
     m_closing = true;
-    if (m_conn && m_conn->state() == QAbstractSocket::ConnectedState) {
+    if (m_conn && m_conn->isOpen()) {
         // RFC 6120 §4.9.1.2: an error before our header still needs a header to belong to.
         if (!m_streamHeaderSent && condition) {
             writeBytes("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
@@ -100,38 +89,12 @@ void Session::releaseConnection()
 {
     if (!m_conn)
         return;
-    // The socket outlives the session until its last bytes (the stream error, the closing tag)
-    // are on the wire; a peer that never reads them is cut off after a grace period.
-    QSslSocket *conn = m_conn;
-    m_conn = nullptr;
-    QObject::disconnect(conn, nullptr, nullptr, nullptr);
-    conn->setParent(nullptr);
-    if (conn->state() == QAbstractSocket::UnconnectedState) {
-        conn->deleteLater();
-        return;
-    }
-    QObject::connect(conn, &QAbstractSocket::disconnected, conn, &QObject::deleteLater);
-    QTimer::singleShot(CloseGracePeriodMs, conn, [conn] {
-        conn->abort();
-        conn->deleteLater();
-    });
-    // Input still unread when a socket closes makes the kernel reset the connection, and a
-    // reset throws away what we wrote but it has not sent yet: the stream error. So input is
-    // read and dropped until the peer closes, and a plain connection is only half-closed (FIN
-    // after our last byte) once Qt has handed everything to the kernel.
-    auto discard = [conn] { conn->skip(conn->bytesAvailable()); };
-    QObject::connect(conn, &QIODevice::readyRead, conn, discard);
-    discard();
-    if (conn->mode() == QSslSocket::UnencryptedMode) {
-        auto halfClose = [conn] {
-            if (conn->bytesToWrite() == 0 && conn->socketDescriptor() != -1)
-                ::shutdown(int(conn->socketDescriptor()), SHUT_WR);
-        };
-        QObject::connect(conn, &QIODevice::bytesWritten, conn, halfClose);
-        halfClose();
-        return;   // the peer's close, or the grace period, ends it
-    }
-    conn->disconnectFromHost();
+    // The connection outlives the session until its last bytes (the stream error, the closing
+    // tag) are on the wire, then half-closes (or ends TLS) and drains input so that the kernel
+    // never resets it; a peer that never reads is cut off after a grace period.
+    Connection *conn = std::exchange(m_conn, nullptr);
+    conn->setHandler(nullptr);
+    conn->closeGracefully(CloseGracePeriodMs);
 }
 
 void Session::setStreamOpened(const QString &host)
@@ -199,7 +162,7 @@ void Session::recordIncoming(const QByteArray &data)
     m_bytesIn += quint64(data.size());
     m_lastActivity = QDateTime::currentDateTimeUtc();
     if (m_watched)
-        Q_EMIT traffic(m_id, true, data);
+        m_manager->reportTraffic(m_id, true, data);
     markChanged();
 }
 

@@ -8,11 +8,10 @@
 
 #include <QDateTime>
 #include <QObject>
-#include <QPointer>
-#include <QSslSocket>
 #include <memory>
 #include <optional>
 
+class Connection;
 class SessionManager;
 
 // One client connection, with exactly the fields of Prosody's doc/session.txt (see
@@ -24,13 +23,14 @@ class Session : public QObject
 public:
     enum class Type { C2SUnauthed, C2SUnbound, C2S };
 
-    Session(quint64 id, QSslSocket *conn, bool directTls, SessionManager *manager);
+    // Takes ownership of conn until the session ends (see releaseConnection).
+    Session(quint64 id, Connection *conn, bool directTls, SessionManager *manager);
     ~Session() override;
 
     quint64 id() const { return m_id; }
 
     // --- the seed's fields ---
-    QSslSocket *conn() const { return m_conn; }
+    Connection *conn() const { return m_conn; }   // null once the session has ended
     bool notopen() const { return m_notopen; }
     Type type() const { return m_type; }
     const QString &username() const { return m_username; }
@@ -80,10 +80,6 @@ public:
     QDateTime lastActivity() const { return m_lastActivity; }
     SessionSnapshot snapshot() const;
 
-Q_SIGNALS:
-    // Every byte chunk read or written, for the console's XML view (only while watched).
-    void traffic(quint64 sessionId, bool incoming, const QByteArray &data);
-
 private:
     friend class SessionManager;
     void writeBytes(const QByteArray &bytes);
@@ -92,7 +88,7 @@ private:
 
     SessionManager *m_manager;
     quint64 m_id;
-    QPointer<QSslSocket> m_conn;
+    Connection *m_conn;
     bool m_notopen = true;
     bool m_streamHeaderSent = false;
     Type m_type = Type::C2SUnauthed;

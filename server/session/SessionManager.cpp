@@ -3,6 +3,7 @@
 #include "auth/Crypto.h"
 #include "core/AuthThrottle.h"
 #include "core/Logging.h"
+#include "net/Connection.h"
 
 using namespace Qt::StringLiterals;
 
@@ -28,11 +29,10 @@ SessionManager::~SessionManager()
         session->m_retired = true;
 }
 
-Session *SessionManager::createSession(QSslSocket *conn, bool directTls)
+Session *SessionManager::createSession(Connection *conn, bool directTls)
 {
     auto *session = new Session(m_nextId++, conn, directTls, this);
     m_byId.insert(session->id(), session);
-    connect(session, &Session::traffic, this, &SessionManager::traffic);
     const QString addressKey = AuthThrottle::addressKey(conn->peerAddress());
     m_unauthenticated.insert(session, addressKey);
     ++m_unauthenticatedByAddress[addressKey];

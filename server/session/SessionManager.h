@@ -26,7 +26,7 @@ public:
 
     void setResourceConflictPolicy(ServerConfig::ResourceConflict policy) { m_conflictPolicy = policy; }
 
-    Session *createSession(QSslSocket *conn, bool directTls);
+    Session *createSession(Connection *conn, bool directTls);
     // c2s_unauthed → c2s_unbound.
     void authenticate(Session *session, const QString &username, const QString &mechanism);
     // c2s_unbound → c2s; applies the resource conflict policy (RFC 6120 §7.7.2.2). With
@@ -69,6 +69,8 @@ public:
     void markDirty(Session *session);
     void onPresenceChanged(Session *session, bool wasAvailable);
     void onInterestedChanged(Session *session);
+    // A watched session's bytes: a direct call, no signal connection per session.
+    void reportTraffic(quint64 sessionId, bool incoming, const QByteArray &data) { Q_EMIT traffic(sessionId, incoming, data); }
 
 Q_SIGNALS:
     void sessionOpened(quint64 id);

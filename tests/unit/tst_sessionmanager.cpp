@@ -1,11 +1,14 @@
 // SessionManager keeps the seed's session model: indices by id, full and bare JID, the three
 // nested sets (connected ⊇ available, connected ⊇ interested), the resource conflict policies,
 // and one batched snapshot signal.
+#include "net/Connection.h"
 #include "session/SessionManager.h"
 
 #include <QSignalSpy>
-#include <QSslSocket>
 #include <QTest>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -14,9 +17,19 @@ class TestSessionManager : public QObject
     Q_OBJECT
 
 private:
+    // A real connected socket per session: one end of a socket pair, the other kept here.
+    Connection *newConnection()
+    {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+            qFatal("socketpair failed");
+        m_peers.append(fds[1]);
+        return new Connection(fds[0]);
+    }
+
     Session *boundSession(SessionManager &manager, const QString &user, const QString &resource)
     {
-        Session *s = manager.createSession(new QSslSocket, false);
+        Session *s = manager.createSession(newConnection(), false);
         s->setStreamOpened(u"localhost"_s);
         manager.authenticate(s, user, u"PLAIN"_s);
         QString r = resource;
@@ -32,11 +45,20 @@ private:
         return p;
     }
 
+    QList<int> m_peers;
+
 private Q_SLOTS:
+    void cleanup()
+    {
+        for (int fd : std::as_const(m_peers))
+            ::close(fd);
+        m_peers.clear();
+    }
+
     void typeFollowsTheSeed()
     {
         SessionManager manager;
-        Session *s = manager.createSession(new QSslSocket, false);
+        Session *s = manager.createSession(newConnection(), false);
         QVERIFY(s->notopen());
         QCOMPARE(s->type(), Session::Type::C2SUnauthed);
         QVERIFY(!s->isConnectedResource());
@@ -130,7 +152,7 @@ private Q_SLOTS:
         SessionManager manager;
         manager.setResourceConflictPolicy(policy);
         Session *first = boundSession(manager, u"carol"_s, u"phone"_s);
-        Session *second = manager.createSession(new QSslSocket, false);
+        Session *second = manager.createSession(newConnection(), false);
         second->setStreamOpened(u"localhost"_s);
         manager.authenticate(second, u"carol"_s, u"PLAIN"_s);
         QString resource = u"phone"_s;

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <QBasicTimer>
+#include <QByteArray>
+#include <QHostAddress>
+#include <QObject>
+#include <QSsl>
+#include <QSslCipher>
+#include <QSslConfiguration>
+#include <QString>
+
+#include <optional>
+
+class QSocketNotifier;
+class QSslSocket;
+
+// One client's TCP connection, as light as an idle session allows. In clear text it is the
+// non-blocking descriptor and one read notifier: no read buffer (read() takes what the caller
+// allows straight from the kernel, through one scratch buffer per thread), no write buffer
+// (bytes go straight to the kernel; only what it refuses waits here, in order, with a write
+// notifier armed until it has gone). A QSslSocket, with its buffers, exists only once TLS
+// starts (STARTTLS or direct TLS); it then owns the descriptor and this forwards to it.
+//
+// Reading is level-triggered: while the handler does not want input (rate limit, a pending
+// answer) it must say so with setReadEnabled(false), or the read notifier fires for ever.
+class Connection final : public QObject
+{
+public:
+    // Direct calls rather than signal connections: one owner listens, and per-session
+    // connections cost memory on both ends.
+    class Handler
+    {
+    public:
+        virtual ~Handler() = default;
+        virtual void connectionReadyRead() = 0;      // bytesAvailable() > 0
+        virtual void connectionEncrypted() = 0;      // TLS handshake done
+        virtual void connectionDisconnected() = 0;   // EOF, reset or error; once
+    };
+
+    // Adopts an accepted, connected socket descriptor (made non-blocking here). A negative
+    // one gives a connection that is already closed: writes are dropped (fuzzing, tests).
+    explicit Connection(qintptr descriptor, QObject *parent = nullptr);
+    ~Connection() override;
+
+    void setHandler(Handler *handler);
+
+    bool isOpen() const { return !m_gone; }
+    QHostAddress peerAddress() const { return m_peerAddress; }
+    quint16 peerPort() const { return m_peerPort; }
+    QString errorString() const { return m_error; }
+    void setNoDelay(bool on);
+
+    // Input: what can be read now, and at most maxSize of it, sized exactly.
+    qint64 bytesAvailable() const;
+    QByteArray read(qint64 maxSize);
+    void setReadEnabled(bool enabled);
+    bool isReadEnabled() const { return m_readEnabled; }
+
+    // Output: never blocks; what the kernel refuses is queued and sent in order.
+    void write(const QByteArray &bytes);
+    qint64 bytesToWrite() const;
+    void flush();
+
+    // TLS as the server side. Bytes still queued in clear text (the STARTTLS <proceed/>) go
+    // first; the handshake then starts on a QSslSocket that takes over the descriptor.
+    void startServerEncryption(const QSslConfiguration &configuration);
+    bool isEncrypted() const;
+    QSsl::SslProtocol sessionProtocol() const;
+    QSslCipher sessionCipher() const;
+
+    // Hands the connection its own end: the queued bytes leave, then a half-close (FIN) in
+    // clear text or a TLS close; input is read and dropped meanwhile so that the kernel never
+    // answers it with a reset (which would discard our last bytes). The object deletes itself
+    // when the peer closes or after graceMs. Detach it from its parent and handler first.
+    void closeGracefully(int graceMs);
+    // Closes at once (no goodbye) and deletes itself later.
+    void abortAndDelete();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    class Notifier;
+    friend class Notifier;
+
+    void onReadable();
+    void onWritable();
+    void sendPending();
+    void handOverToTls();
+    void discardInput();
+    void peerGone(const QString &error);
+    void reportGoneLater(const QString &error);
+    void finishClose();
+    void updateReadNotifier();
+    static void dropNotifier(Notifier *&notifier);
+
+    qintptr m_fd;
+    Handler *m_handler = nullptr;
+    Notifier *m_readNotifier = nullptr;
+    Notifier *m_writeNotifier = nullptr;     // only while the kernel refuses bytes
+    QByteArray m_pending;                    // exactly the bytes it refused, in order
+    QSslSocket *m_tls = nullptr;
+    std::optional<QSslConfiguration> m_tlsWaiting;   // STARTTLS waits for m_pending to leave
+    QHostAddress m_peerAddress;
+    QString m_error;
+    QBasicTimer m_graceTimer;
+    quint16 m_peerPort = 0;
+    bool m_readEnabled = true;
+    bool m_gone = false;
+    bool m_goneReported = false;
+    bool m_closing = false;
+    bool m_halfClosed = false;
+};
