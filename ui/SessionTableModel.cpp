@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QLocale>
+#include <QSet>
 #include <algorithm>
 #include <bit>
 
@@ -483,7 +484,11 @@ void SessionTableModel::applyBatch(const QList<SessionSnapshot> &changed, const 
     QList<quint64> changedIds;
     std::vector<std::unique_ptr<Row>> fresh;
     QHash<quint64, size_t> freshIndex;
+    const QSet<quint64> closedNow(closed.cbegin(), closed.cend());
     for (const SessionSnapshot &s : changed) {
+        // A session closed in this batch stays closed, even if it also changed before it went.
+        if (closedNow.contains(s.id))
+            continue;
         const int row = rowOf(s.id);
         if (row >= 0) {
             Row &current = *m_rows[size_t(row)];

@@ -2,7 +2,6 @@
 #include "SessionTableModel.h"
 
 #include <QAbstractItemModelTester>
-#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTreeView>
@@ -87,7 +86,7 @@ private Q_SLOTS:
     void statesAndCounts();
     void sortRoleIsRaw();
     void proxyFiltersBySetAndText();
-    void tenThousandRowsQuickly();
+    void tenThousandRowsInRangesWithoutResets();
 };
 
 void tst_SessionTableModel::initialLoad()
@@ -436,7 +435,7 @@ void tst_SessionTableModel::proxyFiltersBySetAndText()
     QCOMPARE(proxy.rowCount(), 2);
 }
 
-void tst_SessionTableModel::tenThousandRowsQuickly()
+void tst_SessionTableModel::tenThousandRowsInRangesWithoutResets()
 {
     SessionTableModel model;
     SessionFilterProxy proxy;
@@ -456,17 +455,19 @@ void tst_SessionTableModel::tenThousandRowsQuickly()
     for (quint64 id = 1; id <= Rows; ++id)
         all.append(bound(id, id % 2, id % 3));
 
-    QElapsedTimer timer;
-    timer.start();
-    // Arrive as batches of 1,000 new sessions, like a login storm.
+    // Speed is the console bench's business (bench/console); here the shape of the work at full
+    // scale: every batch is a few ranges, never a reset, and the indexes stay consistent.
+    SignalLog log(&model);
+    // Arrive as batches of 1,000 new sessions, like a login storm: one inserted range each.
     for (int i = 0; i < Rows; i += 1000)
         model.applyBatch(all.mid(i, 1000), {});
-    const qint64 insertMs = timer.elapsed();
+    QCOMPARE(log.inserted.size(), Rows / 1000);
     QCOMPARE(model.rowCount(), Rows);
     QCOMPARE(proxy.rowCount(), Rows);
 
     // Then 50 batches of 300 changes and 20 closes each.
-    timer.restart();
+    log.inserted.clear();
+    log.changed.clear();
     quint64 nextId = Rows + 1;
     int changes = 0;
     for (int batch = 0; batch < 50; ++batch) {
@@ -486,15 +487,15 @@ void tst_SessionTableModel::tenThousandRowsQuickly()
         model.applyBatch(changed, closed);
         changes += int(changed.size() + closed.size());
     }
-    const qint64 batchMs = timer.elapsed();
-    qInfo("10,000 rows inserted in %lld ms; %d changes in 50 batches applied in %lld ms (%.2f ms a batch)",
-          insertMs, changes, batchMs, double(batchMs) / 50);
+    QCOMPARE(changes, 50 * 340);
+    QCOMPARE(log.resets, 0);
+    // New sessions have the highest ids: one appended range per batch.
+    QCOMPARE(log.inserted.size(), 50);
+    // 300 changed rows a batch, merged where adjacent: never one signal per column or per cell.
+    QVERIFY(log.changed.size() <= 50 * 300);
     for (int row = 0; row < model.rowCount(); row += 97)
         QCOMPARE(model.rowOf(model.snapshotAt(row)->id), row);
     QCOMPARE(proxy.rowCount(), model.rowCount());
-    // Generous bounds for a shared, loaded machine; the bench measures properly.
-    QVERIFY2(insertMs < 5000, qPrintable(u"insert took %1 ms"_s.arg(insertMs)));
-    QVERIFY2(batchMs < 5000, qPrintable(u"batches took %1 ms"_s.arg(batchMs)));
 }
 
 QTEST_MAIN(tst_SessionTableModel)
