@@ -262,7 +262,8 @@ fi
 console_bench=$(dirname "$SB_LOADGEN")/../console/sb-console-bench
 if $console && [[ -x $console_bench ]]; then
   log "console bench: $churn_n sessions, $churn_rate logins/s and $churn_rate changes/s"
-  QT_QPA_PLATFORM=offscreen timeout 120 "$console_bench" --sessions "$churn_n" --changes "$churn_rate" \
+  mkdir -p -m 700 "$work/runtime"   # Qt wants a private runtime directory; root has none here
+  XDG_RUNTIME_DIR=$work/runtime QT_QPA_PLATFORM=offscreen timeout 120 "$console_bench" --sessions "$churn_n" --changes "$churn_rate" \
     --churn "$churn_rate" --seconds 10 > "$work/console-bench.txt" 2>&1 || true
 fi
 
