@@ -65,6 +65,18 @@ private:
     {
         return view.viewport()->grab().toImage().convertToFormat(QImage::Format_RGB32);
     }
+    // Empty when the screen shows what a full paint would; otherwise the failure text, with
+    // both images saved beside the test for a look.
+    static QString screenVersusFullPaint(SessionTableView &view, const QString &when)
+    {
+        const QImage shown = onScreen(view);
+        const QImage expected = freshPaint(view);
+        if (shown == expected)
+            return {};
+        shown.save(u"tst_sessiontableview-shown.png"_s);
+        expected.save(u"tst_sessiontableview-expected.png"_s);
+        return u"%1: the screen differs from a full paint (images saved)"_s.arg(when);
+    }
 };
 
 void tst_SessionTableView::screenMatchesAFullPaintUnderChurn_data()
@@ -131,13 +143,8 @@ void tst_SessionTableView::screenMatchesAFullPaintUnderChurn()
         if (batch % 7 == 6)
             model.refreshIdle(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC).addSecs(batch * 60));
         settle();
-        const QImage shown = onScreen(view);
-        const QImage expected = freshPaint(view);
-        if (shown != expected) {
-            shown.save(u"tst_sessiontableview-shown.png"_s);
-            expected.save(u"tst_sessiontableview-expected.png"_s);
-            QFAIL(qPrintable(u"batch %1: the screen differs from a full paint (images saved)"_s.arg(batch)));
-        }
+        const QString mismatch = screenVersusFullPaint(view, u"batch %1"_s.arg(batch));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
 
     // Then batches that move no row (no new or closed sessions, the sort key unchanged): only
@@ -156,13 +163,8 @@ void tst_SessionTableView::screenMatchesAFullPaintUnderChurn()
         else
             model.refreshIdle(QDateTime(QDate(2026, 1, 2), QTime(12, 0), Qt::UTC).addSecs(batch * 3600));
         settle();
-        const QImage shown = onScreen(view);
-        const QImage expected = freshPaint(view);
-        if (shown != expected) {
-            shown.save(u"tst_sessiontableview-shown.png"_s);
-            expected.save(u"tst_sessiontableview-expected.png"_s);
-            QFAIL(qPrintable(u"quiet batch %1: the screen differs from a full paint (images saved)"_s.arg(batch)));
-        }
+        const QString mismatch = screenVersusFullPaint(view, u"quiet batch %1"_s.arg(batch));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
 }
 
