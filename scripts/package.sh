@@ -10,13 +10,13 @@ build_dir=${SWITCHBOARD_PACKAGE_BUILD_DIR:-build-package}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
-# Installed to /usr (so the config lands in /etc, the unit in /lib/systemd/system), with
-# Debian's hardening link flags; RelWithDebInfo shares compiled objects with scripts/build.sh,
-# and CPack strips the binary.
-if [[ ! -f "$build_dir/build.ninja" ]]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-    -DBUILD_TESTING=OFF -DCMAKE_EXE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)"
-fi
+# Installed to /usr (so the config lands in /etc, the unit in /lib/systemd/system), built with
+# Debian's hardening flags (fortify, stack protector, relro, bind now); CPack strips the binary.
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+  -DBUILD_TESTING=OFF \
+  -DCMAKE_CXX_FLAGS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CXXFLAGS)" \
+  -DCMAKE_EXE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target switchboard switchboard_man switchboard_changelog
 
 rm -rf "$build_dir/_CPack_Packages" dist
