@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 
 #include "ConfigFile.h"
+#include "ManPage.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -15,6 +16,16 @@ bool CommandLine::displayAvailable()
     if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
         return true;
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+QString CommandLine::systemConfigFile()
+{
+    return u"/etc/switchboard/switchboard.ini"_s;
+}
+
+QString CommandLine::systemDataDir()
+{
+    return u"/var/lib/switchboard"_s;
 }
 
 bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode)
@@ -49,7 +60,16 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption json(u"json"_s, u"sessions, lag: print JSON for scripts."_s);
     const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
-    parser.addOptions({headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort, json, reset, reason});
+    const QCommandLineOption system(u"system"_s,
+                                    u"Use the installed service's files: --config %1 --data-dir %2, as the "
+                                    "'switchboard' user (root switches to it)."_s.arg(systemConfigFile(),
+                                                                                     systemDataDir()));
+    // Prints the manual page (roff) built from these same options; the build installs it.
+    QCommandLineOption helpMan(u"help-man"_s, u"Print the manual page."_s);
+    helpMan.setFlags(QCommandLineOption::HiddenFromHelp);
+    const QList<QCommandLineOption> options{headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort,
+                                            system, json, reset, reason, helpMan};
+    parser.addOptions(options);
     parser.addPositionalArgument(u"command"_s, u"user, sessions, kick, close or lag (see above)."_s, u"[command]"_s);
 
     if (!parser.parse(argv)) {
@@ -62,6 +82,12 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         *exitCode = 0;
         return false;
     }
+    if (parser.isSet(helpMan)) {
+        QTextStream(stdout) << ManPage::render(parser.applicationDescription(), options, ConfigFile::knownKeys(),
+                                               systemConfigFile(), systemDataDir());
+        *exitCode = 0;
+        return false;
+    }
     if (parser.isSet(u"version"_s)) {
         QTextStream(stdout) << "switchboard " << QCoreApplication::applicationVersion() << "\n";
         *exitCode = 0;
@@ -70,12 +96,25 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
 
     ServerConfig config;
     config.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    out->system = parser.isSet(system);
+    if (out->system)
+        config.dataDir = systemDataDir();
+    const QString configPath =
+        parser.isSet(configFile) ? parser.value(configFile) : out->system ? systemConfigFile() : QString();
     QString error;
-    if (parser.isSet(configFile) && !ConfigFile::load(parser.value(configFile), &config, &error)) {
+    // An empty domain before loading tells whether the file names one.
+    config.domain.clear();
+    if (!configPath.isEmpty() && !ConfigFile::load(configPath, &config, &error)) {
         err << "switchboard: " << error << "\n";
         *exitCode = 2;
         return false;
     }
+    if (config.domain.isEmpty())
+        config.domain = ServerConfig().domain;
+    else
+        out->domainSource = configPath;
+    if (parser.isSet(domain))
+        out->domainSource = u"--domain"_s;
     const QList<std::pair<QCommandLineOption, QString>> overrides{
         {dataDir, u"data_dir"_s}, {domain, u"domain"_s}, {bind, u"bind"_s},
         {c2sPort, u"c2s_port"_s}, {c2sTlsPort, u"c2s_tls_port"_s}};

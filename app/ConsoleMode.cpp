@@ -19,6 +19,9 @@ int runConsole(const CommandLine &commandLine)
 {
     QApplication::setQuitOnLastWindowClosed(false);
     QApplication::setApplicationDisplayName(u"Switchboard"_s);
+    // Desktops match the window to switchboard.desktop (its icon, its name in the task bar).
+    QApplication::setDesktopFileName(u"switchboard"_s);
+    QApplication::setWindowIcon(TrayIcon::applicationIcon());
 
     ServerLink link;
     QObject::connect(&link, &ServerLink::listening, [](const QString &name, const QHostAddress &address, quint16 port) {

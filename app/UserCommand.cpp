@@ -4,6 +4,7 @@
 #include "core/AccountService.h"
 #include "storage/AccountStore.h"
 #include "storage/Database.h"
+#include "storage/DomainRecord.h"
 #include "storage/RosterStore.h"
 
 #include <QElapsedTimer>
@@ -167,8 +168,21 @@ int runUserCommand(const CommandLine &commandLine)
         err << "switchboard: " << error << "\n";
         return 1;
     }
+    // The data directory's own domain; recorded here if this is the first program to open it.
+    const QString domain = DomainRecord(&database).claim(commandLine.config.domain, &error);
+    if (domain.isEmpty()) {
+        err << "switchboard: " << error << "\n";
+        return 1;
+    }
+    if (domain != commandLine.config.domain && !commandLine.domainSource.isEmpty()) {
+        err << "switchboard: " << DomainRecord::mismatch(commandLine.config.dataDir, domain, commandLine.config.domain);
+        if (commandLine.domainSource != u"--domain")
+            err << " [" << commandLine.config.domain << " is set in " << commandLine.domainSource << "]";
+        err << "\n";
+        return 1;
+    }
     AccountStore store(&database);
-    AccountService accounts(&store, commandLine.config.domain, commandLine.config.scramIterations);
+    AccountService accounts(&store, domain, commandLine.config.scramIterations);
 
     if (action == u"import")
         return importUsers(accounts, args.value(1), out, err);
@@ -177,7 +191,7 @@ int runUserCommand(const CommandLine &commandLine)
     if (action == u"list") {
         const QStringList names = accounts.usernames();
         for (const QString &name : names)
-            out << name << '@' << commandLine.config.domain << "\n";
+            out << name << '@' << domain << "\n";
         return 0;
     }
     const QString jid = args.value(1);
@@ -197,6 +211,6 @@ int runUserCommand(const CommandLine &commandLine)
         return 1;
     }
     const QString verb = action == u"add" ? u"created"_s : action == u"passwd" ? u"password changed"_s : u"deleted"_s;
-    out << verb << ' ' << accounts.prepareUsername(jid, &error) << '@' << commandLine.config.domain << "\n";
+    out << verb << ' ' << accounts.prepareUsername(jid, &error) << '@' << domain << "\n";
     return 0;
 }

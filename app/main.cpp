@@ -1,11 +1,13 @@
 #include "CommandLine.h"
 #include "HeadlessMode.h"
+#include "SystemMode.h"
 #include "UserCommand.h"
 #include "core/EpollEventDispatcher.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QLoggingCategory>
+#include <QTextStream>
 #include <memory>
 #include <sys/resource.h>
 
@@ -45,6 +47,11 @@ int main(int argc, char **argv)
         probe = std::make_unique<QCoreApplication>(argc, argv);
         if (!CommandLine::parse(arguments, &commandLine, &exitCode))
             return exitCode;
+        QString error;
+        if (commandLine.system && !SystemMode::becomeServiceUser(&error)) {
+            QTextStream(stderr) << "switchboard: " << error << "\n";
+            return 1;
+        }
     }
 
     switch (commandLine.mode) {

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Switchboard needs, if any are missing.
-# Usage: scripts/setup-deps.sh [--test]   (--test adds what the test suite needs)
+# Usage: scripts/setup-deps.sh [--test|--package]   (--test adds what the test suite needs,
+#        --package what scripts/package.sh needs)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev
           libssl-dev libidn-dev libidn2-dev)
+if [[ "${1:-}" == "--package" ]]; then
+  packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
+fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-slixmpp xvfb clang)   # clang: libFuzzer (bench/fuzz.sh)
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback

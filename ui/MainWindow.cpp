@@ -54,7 +54,7 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     , m_proxy(new SessionFilterProxy(this))
 {
     setObjectName(u"mainWindow"_s);
-    setWindowIcon(TrayIcon::makeIcon(0));
+    setWindowIcon(TrayIcon::applicationIcon());
     const ServerInfo info = m_link->serverInfo();
     m_domain = info.domain;
     m_proxy->setSourceModel(m_model);

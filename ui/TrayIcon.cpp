@@ -4,6 +4,8 @@
 #include <QMenu>
 #include <QPainter>
 #include <QPixmap>
+#include <QFont>
+#include <QIcon>
 #include <QSystemTrayIcon>
 
 using namespace Qt::StringLiterals;
@@ -47,24 +49,43 @@ void TrayIcon::show()
         m_icon->show();
 }
 
+// The resources live in this static library: register them before the first use. (Outside any
+// namespace: Q_INIT_RESOURCE declares a global function.)
+static void initResources()
+{
+    static const bool done = [] {
+        Q_INIT_RESOURCE(switchboard);
+        return true;
+    }();
+    Q_UNUSED(done);
+}
+
+QIcon TrayIcon::applicationIcon()
+{
+    initResources();
+    QIcon icon;
+    for (int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(u":/icons/%1x%1/switchboard.png"_s.arg(size), QSize(size, size));
+    return icon;
+}
+
 QIcon TrayIcon::makeIcon(int count)
 {
+    initResources();
+    // The state's plate (resources/tray): grey jacks while nobody is connected, green after.
+    const QString state = count > 0 ? u"active"_s : u"idle"_s;
     QIcon icon;
     for (int size : {16, 22, 32, 64}) {
-        QPixmap pixmap(size, size);
-        pixmap.fill(Qt::transparent);
-        QPainter p(&pixmap);
-        p.setRenderHint(QPainter::Antialiasing);
-        // A patch panel: two rows of jacks on a dark plate.
-        p.setBrush(QColor(0x26, 0x32, 0x38));
-        p.setPen(Qt::NoPen);
-        p.drawRoundedRect(QRectF(0, 0, size, size), size * 0.18, size * 0.18);
-        p.setBrush(QColor(0x4c, 0xaf, 0x50));
-        const double r = size * 0.09;
-        for (int row = 0; row < 2; ++row)
-            for (int col = 0; col < 3; ++col)
-                p.drawEllipse(QPointF(size * (0.25 + 0.25 * col), size * (0.3 + 0.4 * row)), r, r);
+        QPixmap pixmap(u":/tray/tray-%1-%2.png"_s.arg(state).arg(size));
+        if (pixmap.isNull()) {
+            pixmap = QPixmap(size, size);
+            pixmap.fill(Qt::transparent);
+        }
         if (count > 0 && size >= 22) {
+            // The count changes all the time, so it is painted rather than drawn as an asset.
+            QPainter p(&pixmap);
+            p.setRenderHint(QPainter::Antialiasing);
+            p.setPen(Qt::NoPen);
             const QString text = count > 999 ? u"999+"_s : QString::number(count);
             QFont font = p.font();
             font.setPixelSize(int(size * 0.42));
@@ -76,7 +97,6 @@ QIcon TrayIcon::makeIcon(int count)
             p.setPen(Qt::white);
             p.drawText(badge, Qt::AlignCenter, text);
         }
-        p.end();
         icon.addPixmap(pixmap);
     }
     return icon;

@@ -24,8 +24,10 @@ public:
     void showMessage(const QString &title, const QString &text);
     QString toolTip() const;
 
-    // The window icon as well: a switchboard jack with the count.
+    // The tray icon of the server's state (resources/tray) with the session count.
     static QIcon makeIcon(int count);
+    // The application icon (resources/icons): the window's, the desktop entry's.
+    static QIcon applicationIcon();
 
 Q_SIGNALS:
     void showWindowRequested();

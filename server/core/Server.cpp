@@ -19,6 +19,7 @@
 #include "storage/AccountStore.h"
 #include "storage/AuditLog.h"
 #include "storage/Database.h"
+#include "storage/DomainRecord.h"
 #include "storage/OfflineStore.h"
 #include "storage/RosterStore.h"
 
@@ -27,6 +28,22 @@
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
+
+namespace {
+// A data directory serves one domain: the first start records it, a later start with another
+// domain stops here before anything is read or written (DomainRecord.h).
+bool claimDomain(Database *database, const ServerConfig &config, QString *error)
+{
+    const QString recorded = DomainRecord(database).claim(config.domain, error);
+    if (recorded.isEmpty())
+        return false;
+    if (recorded != config.domain) {
+        *error = DomainRecord::mismatch(config.dataDir, recorded, config.domain);
+        return false;
+    }
+    return true;
+}
+} // namespace
 
 Server::Server(const ServerConfig &config, QObject *parent)
     : QObject(parent)
@@ -43,7 +60,7 @@ Server::~Server()
 bool Server::start(QString *error)
 {
     m_database = std::make_unique<Database>();
-    if (!m_database->open(m_config.dataDir, error))
+    if (!m_database->open(m_config.dataDir, error) || !claimDomain(m_database.get(), m_config, error))
         return false;
     m_accountStore = std::make_unique<AccountStore>(m_database.get());
     m_accounts = std::make_unique<AccountService>(m_accountStore.get(), m_config.domain, m_config.scramIterations);

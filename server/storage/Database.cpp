@@ -100,6 +100,15 @@ const QList<Migration> &migrations()
           "  target TEXT NOT NULL DEFAULT '',"
           "  reason TEXT NOT NULL DEFAULT ''"
           ")"_s}},
+        // The domain a data directory serves, recorded by whatever opens it first (server or
+        // `user` command; see DomainRecord.h). One row at most: the CHECK pins its key.
+        {4,
+         u"the served domain"_s,
+         {u"CREATE TABLE server_domain ("
+          "  id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),"
+          "  domain TEXT NOT NULL,"
+          "  recorded TEXT NOT NULL"
+          ")"_s}},
     };
     return steps;
 }
