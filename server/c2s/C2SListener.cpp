@@ -2,8 +2,8 @@
 
 #include "c2s/C2SContext.h"
 #include "c2s/C2SStream.h"
-#include "core/AuthThrottle.h"
-#include "core/Logging.h"
+#include "session/AuthThrottle.h"
+#include "base/Logging.h"
 #include "net/Connection.h"
 #include "session/SessionManager.h"
 

@@ -2,9 +2,9 @@
 
 #include "auth/SaslPrep.h"
 #include "c2s/C2SContext.h"
-#include "core/AuthThrottle.h"
-#include "core/Logging.h"
-#include "core/PlainDeriver.h"
+#include "session/AuthThrottle.h"
+#include "base/Logging.h"
+#include "host/ModuleHost.h"
 #include "routing/StanzaRouter.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
@@ -281,14 +281,16 @@ void C2SStream::sendFeatures()
                 mechanisms.appendTextElement(u"mechanism"_s, name, SaslNs);
             features.appendChild(mechanisms);
         }
+        if (m_context->host)
+            m_context->host->collectStreamFeatures(ModuleHost::Stage::BeforeAuth, m_session, features);
     } else {
         features.appendChild(XmlElement(u"bind"_s, BindNs));
         // RFC 3921bis: old clients may still send the session iq; tell new ones they need not.
         XmlElement session(u"session"_s, SessionNs);
         session.appendChild(XmlElement(u"optional"_s, SessionNs));
         features.appendChild(session);
-        for (const XmlElement &extra : m_context->boundStreamFeatures)
-            features.appendChild(extra);
+        if (m_context->host)
+            m_context->host->collectStreamFeatures(ModuleHost::Stage::AfterAuth, m_session, features);
     }
     // The prefix "stream" is bound in our header; the element's children carry their own xmlns.
     m_session->sendRaw(features.toXml(ClientNs));
@@ -326,6 +328,10 @@ void C2SStream::elementReceived(const XmlElement &element)
         return;
     }
     if (!isStanza(element)) {
+        // Top-level elements of extensions (stream management, client state indication) go to
+        // the module that registered their namespace.
+        if (m_context->host && m_context->host->dispatchElement(m_session, element))
+            return;
         fail(StreamError::Condition::UnsupportedStanzaType,
              u"Unknown element <"_s + element.name() + u"> in namespace "_s + ns);
         return;
@@ -451,7 +457,7 @@ bool C2SStream::derivePlainOffThread(const QByteArray &payload)
     // PLAIN costs a PBKDF2 (10,000 iterations): done on a worker, the server thread serves the
     // other sessions meanwhile. The mechanism then runs as usual and finds the derivation in
     // the account service's memo; anything unusual here simply runs inline.
-    if (!m_context->plainDeriver)
+    if (!m_context->derivePlain)
         return false;
     const QList<QByteArray> parts = payload.split('\0');
     if (parts.size() != 3 || parts.at(1).isEmpty())
@@ -464,7 +470,7 @@ bool C2SStream::derivePlainOffThread(const QByteArray &payload)
     m_readTimer.stop();
     pauseReading();
     QPointer<C2SStream> self(this);
-    m_context->plainDeriver->derive(*username, password->toUtf8(), [self, payload] {
+    m_context->derivePlain(*username, password->toUtf8(), [self, payload] {
         if (!self || self->m_session->isRetired())
             return;
         self->m_authPending = false;

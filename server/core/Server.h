@@ -2,9 +2,9 @@
 
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
-#include "core/AuthThrottle.h"
+#include "session/AuthThrottle.h"
 #include "core/EventLoopLag.h"
-#include "core/ServerConfig.h"
+#include "base/ServerConfig.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"
@@ -22,10 +22,8 @@ class AccountStore;
 class AuditLog;
 class C2SListener;
 class Database;
-class OfflineStore;
+class ModuleHost;
 class PlainDeriver;
-class RosterService;
-class RosterStore;
 class SessionManager;
 class StanzaRouter;
 class QTimer;
@@ -122,9 +120,7 @@ private:
     std::unique_ptr<PlainDeriver> m_plainDeriver;     // before the sessions: outlives none of them
     std::unique_ptr<SessionManager> m_sessions;
     std::unique_ptr<StanzaRouter> m_router;
-    std::unique_ptr<RosterStore> m_rosterStore;      // instant messaging (RFC 6121)
-    std::unique_ptr<OfflineStore> m_offlineStore;
-    std::unique_ptr<RosterService> m_rosters;
+    std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

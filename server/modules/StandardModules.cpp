@@ -1,0 +1,32 @@
+#include "modules/StandardModules.h"
+
+#include "base/ServerConfig.h"
+#include "host/ModuleHost.h"
+#include "modules/ClientSoftwareModule.h"
+#include "modules/DiscoModule.h"
+#include "modules/MessageModule.h"
+#include "modules/OfflineModule.h"
+#include "modules/PingModule.h"
+#include "modules/PresenceModule.h"
+#include "modules/RosterModule.h"
+#include "modules/RosterService.h"
+#include "modules/VersionModule.h"
+#include "storage/RosterStore.h"
+
+void StandardModules::load(ModuleHost &host)
+{
+    host.load(std::make_unique<PingModule>());
+    host.load(std::make_unique<DiscoModule>());
+    host.load(std::make_unique<VersionModule>());
+    host.load(std::make_unique<ClientSoftwareModule>());   // the console's client column
+
+    // Instant messaging and presence (RFC 6121, XEP-0160). Roster and presence share the
+    // users' rosters and the subscription engine.
+    auto rosters = std::make_shared<RosterService>(host.router(), nullptr, host.accountLookup());
+    rosters->adoptStore(std::make_unique<RosterStore>(host.database()));
+    rosters->setMaxItems(host.config().maxRosterItems);
+    host.load(std::make_unique<RosterModule>(rosters));
+    host.load(std::make_unique<PresenceModule>(rosters));
+    host.load(std::make_unique<MessageModule>());
+    host.load(std::make_unique<OfflineModule>());
+}
