@@ -31,6 +31,11 @@ Server::~Server()
         stop();
 }
 
+ModuleOptions Server::moduleOptions()
+{
+    return StandardModules::options();
+}
+
 bool Server::start(QString *error)
 {
     m_database = std::make_unique<Database>();

@@ -4,6 +4,7 @@
 #include "core/AdminTypes.h"
 #include "session/AuthThrottle.h"
 #include "core/EventLoopLag.h"
+#include "host/ModuleOption.h"
 #include "base/ServerConfig.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -39,7 +40,11 @@ public:
     explicit Server(const ServerConfig &config, QObject *parent = nullptr);
     ~Server() override;
 
-    // Opens the database, loads or generates the certificate, installs the features and
+    // The config keys the loaded modules declare (the config file accepts these besides the
+    // server's own).
+    static ModuleOptions moduleOptions();
+
+    // Opens the database, loads or generates the certificate, loads the modules and
     // starts listening. Returns false with *error on failure (nothing keeps running then).
     bool start(QString *error);
     bool isRunning() const { return m_running; }
@@ -49,7 +54,7 @@ public:
     quint16 c2sTlsPort() const;
     const CertificateStore::Identity &tlsIdentity() const { return m_identity; }
 
-    // Same-thread access for features and tests.
+    // Same-thread access for modules and tests.
     SessionManager *sessionManager() const { return m_sessions.get(); }
     StanzaRouter *router() const { return m_router.get(); }
     AccountService *accounts() const { return m_accounts.get(); }

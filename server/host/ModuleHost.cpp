@@ -72,6 +72,19 @@ QString ModuleHost::option(const QString &key, const QString &fallback) const
     return m_config ? m_config->moduleOptions.value(key, fallback) : fallback;
 }
 
+qint64 ModuleHost::optionInt(const QString &key, qint64 fallback) const
+{
+    bool ok = false;
+    const qint64 n = option(key).toLongLong(&ok);
+    return ok ? n : fallback;
+}
+
+bool ModuleHost::optionBool(const QString &key, bool fallback) const
+{
+    const QString v = option(key);
+    return v.isEmpty() ? fallback : v == u"true";
+}
+
 bool ModuleHost::migrate(const QString &module, const QStringList &steps, QString *error)
 {
     if (!m_database || !m_database->isOpen()) {

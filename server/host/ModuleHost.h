@@ -98,6 +98,8 @@ public:
     // A module's own key (declared in ModuleOptions), as written in the config file; the
     // fallback when absent.
     QString option(const QString &key, const QString &fallback = QString()) const;
+    qint64 optionInt(const QString &key, qint64 fallback) const;
+    bool optionBool(const QString &key, bool fallback) const;
     Database *database() const { return m_database; }
     // The module's own tables: runs the steps after the one last recorded for `module`
     // (table module_schema), each in its own transaction. False with *error on failure.

@@ -30,3 +30,10 @@ void StandardModules::load(ModuleHost &host)
     host.load(std::make_unique<MessageModule>());
     host.load(std::make_unique<OfflineModule>());
 }
+
+ModuleOptions StandardModules::options()
+{
+    // The modules ported from before the module API keep their keys in ServerConfig
+    // (offline_quota, max_roster_items); new modules list their options() here.
+    return {};
+}

@@ -3,6 +3,7 @@
 #include "base/ServerConfig.h"
 #include "host/Module.h"
 #include "host/ModuleHost.h"
+#include "host/ModuleOption.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -96,6 +97,30 @@ private Q_SLOTS:
         sessions.destroySession(s);
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
         QCOMPARE(Probe::Counter::alive, 0);   // the data died with the session
+    }
+
+    void declaredOptionsAreTypeChecked()
+    {
+        const ModuleOption count{u"probe_count"_s, ModuleOption::Type::Integer, 1, 10};
+        QString value;
+        QVERIFY(count.check(u" 7 "_s, &value).isEmpty());
+        QCOMPARE(value, u"7"_s);
+        QVERIFY(!count.check(u"11"_s, &value).isEmpty());
+        QVERIFY(!count.check(u"seven"_s, &value).isEmpty());
+        const ModuleOption flag{u"probe_flag"_s, ModuleOption::Type::Boolean};
+        QVERIFY(flag.check(u"Yes"_s, &value).isEmpty());
+        QCOMPARE(value, u"true"_s);
+        QVERIFY(!flag.check(u"maybe"_s, &value).isEmpty());
+
+        ServerConfig config;
+        config.moduleOptions.insert(u"probe_count"_s, u"7"_s);
+        config.moduleOptions.insert(u"probe_flag"_s, u"true"_s);
+        SessionManager sessions;
+        StanzaRouter router(&sessions, u"localhost"_s);
+        ModuleHost host(&router, &sessions, &config, nullptr, {});
+        QCOMPARE(host.optionInt(u"probe_count"_s, 3), 7);
+        QCOMPARE(host.optionInt(u"probe_missing"_s, 3), 3);
+        QCOMPARE(host.optionBool(u"probe_flag"_s, false), true);
     }
 
     void sessionHooksRunByPriority()
