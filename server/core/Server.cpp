@@ -91,7 +91,7 @@ bool Server::start(QString *error)
 
     auto accountExists = [this](const QString &username) { return m_accountStore->exists(username); };
     m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_database.get(), accountExists);
-    StandardModules::load(*m_host);
+    StandardModules::load(*m_host, &m_context);
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);

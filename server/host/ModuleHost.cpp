@@ -55,13 +55,13 @@ void ModuleHost::collectStreamFeatures(Stage stage, Session *session, XmlElement
         entry.value(session, features);
 }
 
-bool ModuleHost::dispatchElement(Session *session, const XmlElement &element) const
+bool ModuleHost::dispatchElement(Stream &stream, const XmlElement &element) const
 {
     const auto it = m_elementHandlers.constFind(element.xmlns());
     if (it == m_elementHandlers.constEnd())
         return false;
     for (const auto &entry : *it) {
-        if (entry.value(session, element))
+        if (entry.value(stream, element))
             return true;
     }
     return false;

@@ -16,6 +16,7 @@
 class Database;
 class Module;
 class Session;
+class Stream;
 struct ServerConfig;
 
 // The one API a module receives when it is loaded (Prosody's moduleapi). Everything a module
@@ -33,7 +34,7 @@ public:
     // Adds this module's children to the session's <stream:features/>.
     using StreamFeature = std::function<void(Session *session, XmlElement &features)>;
     // A top-level element that is not a stanza, by namespace; true: handled.
-    using ElementHandler = std::function<bool(Session *session, const XmlElement &element)>;
+    using ElementHandler = std::function<bool(Stream &stream, const XmlElement &element)>;
 
     struct Identity
     {
@@ -91,7 +92,7 @@ public:
     void handleElement(const QString &ns, ElementHandler handler, int priority = 0);
     // Called by the c2s stream.
     void collectStreamFeatures(Stage stage, Session *session, XmlElement &features) const;
-    bool dispatchElement(Session *session, const XmlElement &element) const;   // false: nobody
+    bool dispatchElement(Stream &stream, const XmlElement &element) const;   // false: nobody
 
     // --- configuration, storage, services ---
     const ServerConfig &config() const { return *m_config; }

@@ -10,11 +10,18 @@
 #include "modules/PresenceModule.h"
 #include "modules/RosterModule.h"
 #include "modules/RosterService.h"
+#include "modules/SaslModule.h"
+#include "modules/StartTlsModule.h"
 #include "modules/VersionModule.h"
 #include "storage/RosterStore.h"
 
-void StandardModules::load(ModuleHost &host)
+void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
 {
+    // Stream negotiation (RFC 6120 §5, §6): features before authentication, their elements.
+    if (negotiation) {
+        host.load(std::make_unique<StartTlsModule>(negotiation));
+        host.load(std::make_unique<SaslModule>(negotiation));
+    }
     host.load(std::make_unique<PingModule>());
     host.load(std::make_unique<DiscoModule>());
     host.load(std::make_unique<VersionModule>());

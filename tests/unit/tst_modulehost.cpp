@@ -4,6 +4,7 @@
 #include "host/Module.h"
 #include "host/ModuleHost.h"
 #include "host/ModuleOption.h"
+#include "host/Stream.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -11,6 +12,20 @@
 using namespace Qt::StringLiterals;
 
 namespace {
+class FakeStream final : public Stream
+{
+public:
+    explicit FakeStream(Session *session) : m_session(session) {}
+    Session *session() const override { return m_session; }
+    void restart() override {}
+    void fail(StreamError::Condition, const QString &) override {}
+    void holdInput() override {}
+    void releaseInput(const std::function<void()> &first) override { first(); }
+
+private:
+    Session *m_session;
+};
+
 // A module that uses the host's non-stanza parts: stream features, elements, its own table and
 // option, and per-session data.
 class Probe final : public Module
@@ -37,10 +52,10 @@ public:
         host.addStreamFeature(ModuleHost::Stage::AfterAuth, [](Session *, XmlElement &features) {
             features.appendChild(XmlElement(u"first"_s, u"urn:test:first"_s));
         }, 10);
-        host.handleElement(u"urn:test:sm"_s, [this](Session *session, const XmlElement &element) {
+        host.handleElement(u"urn:test:sm"_s, [this](Stream &stream, const XmlElement &element) {
             if (element.name() != u"r")
                 return false;
-            ++counter.get(session).elements;
+            ++counter.get(stream.session()).elements;
             return true;
         });
         migrated = host.migrate(u"probe"_s,
@@ -89,9 +104,10 @@ private Q_SLOTS:
         host.collectStreamFeatures(ModuleHost::Stage::BeforeAuth, s, before);
         QVERIFY(before.childElements().isEmpty());
 
-        QVERIFY(host.dispatchElement(s, XmlElement(u"r"_s, u"urn:test:sm"_s)));
-        QVERIFY(!host.dispatchElement(s, XmlElement(u"x"_s, u"urn:test:sm"_s)));
-        QVERIFY(!host.dispatchElement(s, XmlElement(u"r"_s, u"urn:test:other"_s)));
+        FakeStream stream(s);
+        QVERIFY(host.dispatchElement(stream, XmlElement(u"r"_s, u"urn:test:sm"_s)));
+        QVERIFY(!host.dispatchElement(stream, XmlElement(u"x"_s, u"urn:test:sm"_s)));
+        QVERIFY(!host.dispatchElement(stream, XmlElement(u"r"_s, u"urn:test:other"_s)));
         QCOMPARE(probe->counter.find(s)->elements, 1);
         QCOMPARE(Probe::Counter::alive, 1);
         sessions.destroySession(s);

@@ -72,7 +72,7 @@ private Q_SLOTS:
         m_sink = std::make_unique<RecordingSink>(*m_router);
         m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_db->database(),
                                               [](const QString &user) { return user == u"alice" || user == u"bob"; });
-        StandardModules::load(*m_host);
+        StandardModules::load(*m_host, nullptr);
         m_make = std::make_unique<TestSessions>(*m_sessions);
     }
 
