@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/AdminTypes.h"
 #include "base/ServerConfig.h"
+#include "core/AdminTypes.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"

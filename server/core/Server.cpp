@@ -1,8 +1,8 @@
 #include "core/Server.h"
 
+#include "base/Logging.h"
 #include "c2s/C2SListener.h"
 #include "core/AccountService.h"
-#include "base/Logging.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "modules/StandardModules.h"

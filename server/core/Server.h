@@ -1,11 +1,11 @@
 #pragma once
 
+#include "base/ServerConfig.h"
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
-#include "session/AuthThrottle.h"
 #include "core/EventLoopLag.h"
 #include "host/ModuleOption.h"
-#include "base/ServerConfig.h"
+#include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"

@@ -1,9 +1,9 @@
 #include "session/SessionManager.h"
 
 #include "auth/Crypto.h"
-#include "session/AuthThrottle.h"
 #include "base/Logging.h"
 #include "net/Connection.h"
+#include "session/AuthThrottle.h"
 
 #include <algorithm>
 

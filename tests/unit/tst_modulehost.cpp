@@ -1,10 +1,10 @@
 #include "TempDatabase.h"
-#include "TestSessions.h"
 #include "base/ServerConfig.h"
 #include "host/Module.h"
 #include "host/ModuleHost.h"
 #include "host/ModuleOption.h"
 #include "host/Stream.h"
+#include "TestSessions.h"
 
 #include <QSqlQuery>
 #include <QTest>

@@ -1,10 +1,10 @@
 #include "RecordingSink.h"
-#include "TempDatabase.h"
-#include "TestSessions.h"
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
 #include "modules/StandardModules.h"
 #include "session/SessionManager.h"
+#include "TempDatabase.h"
+#include "TestSessions.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 #include "RecordingSink.h"
-#include "TestSessions.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
+#include "TestSessions.h"
 
 #include <QTest>
 
