@@ -7,7 +7,6 @@
 #include "routing/StanzaRouter.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
-#include "stanza/StanzaError.h"
 
 #include <QPointer>
 #include <QSslCipher>
@@ -19,8 +18,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 const QString ClientNs = u"jabber:client"_s;
-const QString BindNs = u"urn:ietf:params:xml:ns:xmpp-bind"_s;
-const QString SessionNs = u"urn:ietf:params:xml:ns:xmpp-session"_s;
 
 constexpr int MaxDeferredElements = 16;
 
@@ -247,11 +244,7 @@ void C2SStream::sendFeatures()
         if (m_context->host)
             m_context->host->collectStreamFeatures(ModuleHost::Stage::BeforeAuth, m_session, features);
     } else {
-        features.appendChild(XmlElement(u"bind"_s, BindNs));
-        // RFC 3921bis: old clients may still send the session iq; tell new ones they need not.
-        XmlElement session(u"session"_s, SessionNs);
-        session.appendChild(XmlElement(u"optional"_s, SessionNs));
-        features.appendChild(session);
+        // Bind and the legacy session (BindModule), then the other modules' features.
         if (m_context->host)
             m_context->host->collectStreamFeatures(ModuleHost::Stage::AfterAuth, m_session, features);
     }
@@ -296,7 +289,9 @@ void C2SStream::elementReceived(const XmlElement &element)
         fail(StreamError::Condition::NotAuthorized, u"Authenticate before sending stanzas"_s);
         return;
     case Session::Type::C2SUnbound:
-        handleUnboundStanza(element);
+        // Resource binding (BindModule): nothing else is accepted yet (RFC 6120 §7.1).
+        if (!m_context->host || !m_context->host->dispatchElement(*this, element))
+            fail(StreamError::Condition::NotAuthorized, u"Bind a resource before sending stanzas"_s);
         return;
     case Session::Type::C2S:
         break;
@@ -309,72 +304,5 @@ void C2SStream::elementReceived(const XmlElement &element)
             return;
         }
     }
-    if (element.name() == u"iq" && element.attribute(u"type"_s) == u"set") {
-        if (element.hasChildElement(u"session"_s, SessionNs)) {
-            m_session->send(StanzaRouter::makeIqResult(element));
-            return;
-        }
-        if (element.hasChildElement(u"bind"_s, BindNs)) {
-            m_session->send(StanzaError::makeErrorReply(element, StanzaError::Condition::NotAllowed,
-                                                        u"A resource is already bound"_s));
-            return;
-        }
-    }
     m_context->router->routeFromClient(m_session, element);
-}
-
-// --- resource binding (RFC 6120 §7) ---
-
-void C2SStream::handleUnboundStanza(const XmlElement &stanza)
-{
-    const bool isIqSet = stanza.name() == u"iq" && stanza.attribute(u"type"_s) == u"set";
-    if (isIqSet && stanza.hasChildElement(u"bind"_s, BindNs)) {
-        handleBind(stanza);
-        return;
-    }
-    if (isIqSet && stanza.hasChildElement(u"session"_s, SessionNs)) {
-        m_session->send(StanzaRouter::makeIqResult(stanza));
-        return;
-    }
-    // §7.1: nothing but binding before a resource is bound.
-    if (stanza.name() == u"iq" && stanza.attribute(u"type"_s) != u"error" && stanza.attribute(u"type"_s) != u"result")
-        m_session->send(StanzaError::makeErrorReply(stanza, StanzaError::Condition::NotAuthorized,
-                                                    u"Bind a resource first"_s));
-}
-
-void C2SStream::handleBind(const XmlElement &iq)
-{
-    const XmlElement bind = iq.firstChildElement(u"bind"_s, BindNs);
-    QString requested = bind.childText(u"resource"_s, BindNs).trimmed();
-    QString resource;
-    if (requested.isEmpty()) {
-        resource = QString::fromLatin1(Crypto::randomBytes(9).toBase64(QByteArray::Base64UrlEncoding));
-    } else {
-        resource = Jid::prepareResource(requested);
-        if (resource.isEmpty()) {
-            // §7.7.2.1: a resource that cannot be prepared is bad-request.
-            m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::BadRequest,
-                                                        u"The resource is not valid"_s));
-            return;
-        }
-    }
-    switch (m_context->sessions->bindResource(m_session, &resource)) {
-    case SessionManager::BindResult::Conflict:
-        m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::Conflict,
-                                                    u"That resource is in use"_s));
-        return;
-    case SessionManager::BindResult::NotAllowed:
-        m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::NotAllowed));
-        return;
-    case SessionManager::BindResult::Bound:
-        break;
-    }
-    XmlElement result = StanzaRouter::makeIqResult(iq);
-    result.removeAttribute(u"from"_s);
-    result.removeAttribute(u"to"_s);
-    XmlElement bound(u"bind"_s, BindNs);
-    bound.appendTextElement(u"jid"_s, m_session->fullJid().toString(), BindNs);
-    result.appendChild(bound);
-    m_session->send(result);
-    qCInfo(lcC2s) << "session" << m_session->id() << "bound" << m_session->fullJid().toString();
 }

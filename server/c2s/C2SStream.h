@@ -13,9 +13,9 @@ struct C2SContext;
 class Session;
 
 // Drives one client's stream from the first byte to resource binding (RFC 6120 §4–§7): stream
-// headers, the features the modules offer, their negotiation elements (STARTTLS and SASL are
-// modules), bind and the legacy session iq. Once bound, every stanza goes to the router. Lives
-// as a child of its Session and handles its Connection's events.
+// headers, read pacing, and the state machine: the features the modules offer and their
+// negotiation elements (STARTTLS, SASL and bind are modules). Once bound, every stanza goes to
+// the router. Lives as a child of its Session and handles its Connection's events.
 class C2SStream : public QObject, public Stream, private XmlStreamParser::Handler, private Connection::Handler
 {
     Q_OBJECT
@@ -55,8 +55,6 @@ private:
 
     void sendStreamHeader(const XmlElement &clientHeader);
     void sendFeatures();
-    void handleUnboundStanza(const XmlElement &stanza);
-    void handleBind(const XmlElement &iq);
 
     Session *m_session;
     const C2SContext *m_context;

@@ -2,6 +2,7 @@
 
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
+#include "modules/BindModule.h"
 #include "modules/ClientSoftwareModule.h"
 #include "modules/DiscoModule.h"
 #include "modules/MessageModule.h"
@@ -22,6 +23,7 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
         host.load(std::make_unique<StartTlsModule>(negotiation));
         host.load(std::make_unique<SaslModule>(negotiation));
     }
+    host.load(std::make_unique<BindModule>());
     host.load(std::make_unique<PingModule>());
     host.load(std::make_unique<DiscoModule>());
     host.load(std::make_unique<VersionModule>());

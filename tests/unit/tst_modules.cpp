@@ -1,6 +1,7 @@
 #include "RecordingSink.h"
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
+#include "host/Stream.h"
 #include "modules/StandardModules.h"
 #include "session/SessionManager.h"
 #include "TempDatabase.h"
@@ -31,6 +32,19 @@ QStringList discoFeatures(const XmlElement &result)
     }
     return vars;
 }
+class FakeStream final : public Stream
+{
+public:
+    explicit FakeStream(Session *session) : m_session(session) {}
+    Session *session() const override { return m_session; }
+    void restart() override {}
+    void fail(StreamError::Condition, const QString &) override {}
+    void holdInput() override {}
+    void releaseInput(const std::function<void()> &first) override { first(); }
+
+private:
+    Session *m_session;
+};
 } // namespace
 
 // Every standard module through the real router and host, with the recording sink in place of
@@ -84,6 +98,32 @@ private Q_SLOTS:
         m_sink.reset();
         m_router.reset();
         m_db.reset();
+    }
+
+    void bindOffersBindsAndRefusesASecondBind()
+    {
+        Session *s = m_make->open();
+        m_sessions->authenticate(s, u"alice"_s, u"PLAIN"_s);
+        XmlElement features(u"stream:features"_s);
+        m_host->collectStreamFeatures(ModuleHost::Stage::AfterAuth, s, features);
+        QCOMPARE(features.childElements().value(0).name(), u"bind"_s);   // before rosterver
+        QVERIFY(features.hasChildElement(u"ver"_s, u"urn:xmpp:features:rosterver"_s));
+
+        // Before binding, stanzas go to the bind module, not the router (and are written straight
+        // to the session: the sink sees nothing).
+        FakeStream stream(s);
+        QVERIFY(m_host->dispatchElement(stream, RecordingSink::parse(
+            u"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>home</resource></bind></iq>"_s)));
+        QCOMPARE(s->fullJid().toString(), u"alice@localhost/home"_s);
+        QCOMPARE(m_sink->written().size(), 0);
+
+        // Once bound, through the router: session succeeds, a second bind is not-allowed.
+        inject(s, u"<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>"_s);
+        const XmlElement ok = expect(s);
+        QCOMPARE(ok.attribute(u"type"_s), u"result"_s);
+        QCOMPARE(ok.attribute(u"id"_s), u"s1"_s);
+        inject(s, u"<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"_s);
+        QVERIFY(isError(expect(s), u"not-allowed"_s));
     }
 
     void ping()
