@@ -74,7 +74,9 @@ void BindModule::load(ModuleHost &host)
     SessionManager &sessions = host.sessions();
     host.handleElement(ClientNs, [&sessions](Stream &stream, const XmlElement &stanza) {
         Session *session = stream.session();
-        if (session->type() != Session::Type::C2SUnbound)
+        const QString name = stanza.name();
+        // Other elements of jabber:client are not stanzas: unsupported-stanza-type (the stream).
+        if (session->type() != Session::Type::C2SUnbound || (name != u"iq" && name != u"message" && name != u"presence"))
             return false;
         const bool isIqSet = stanza.name() == u"iq" && stanza.attribute(u"type"_s) == u"set";
         if (isIqSet && stanza.hasChildElement(u"bind"_s, BindNs)) {

@@ -112,6 +112,7 @@ private Q_SLOTS:
         // Before binding, stanzas go to the bind module, not the router (and are written straight
         // to the session: the sink sees nothing).
         FakeStream stream(s);
+        QVERIFY(!m_host->dispatchElement(stream, RecordingSink::parse(u"<foo/>"_s)));   // not a stanza
         QVERIFY(m_host->dispatchElement(stream, RecordingSink::parse(
             u"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>home</resource></bind></iq>"_s)));
         QCOMPARE(s->fullJid().toString(), u"alice@localhost/home"_s);
