@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/ServerConfig.h"
+#include "base/ServerConfig.h"
 
 #include <QStringList>
 

@@ -1,5 +1,6 @@
 #include "ConfigFile.h"
 
+#include "core/Server.h"
 #include "stanza/Jid.h"
 
 #include <QFile>
@@ -80,6 +81,8 @@ QStringList ConfigFile::knownKeys()
             u"max_sasl_failures"_s, u"max_stanza_size"_s, u"offline_quota"_s};
     for (const LimitKey &limit : LimitKeys)
         keys.append(QString::fromUtf16(limit.key));
+    for (const ModuleOption &option : Server::moduleOptions())
+        keys.append(option.key);
     return keys;
 }
 
@@ -159,6 +162,16 @@ QString ConfigFile::apply(const QString &rawKey, const QString &value, ServerCon
             if (!ok || n < limit.min || n > limit.max)
                 return u"%1 must be a whole number from %2 to %3, not '%4'"_s.arg(key).arg(limit.min).arg(limit.max).arg(value);
             limit.set(config, n);
+            return {};
+        }
+        // Keys that modules declare, checked for their type and kept for the module.
+        for (const ModuleOption &option : Server::moduleOptions()) {
+            if (key != option.key)
+                continue;
+            QString normalised;
+            if (QString problem = option.check(value, &normalised); !problem.isEmpty())
+                return problem;
+            config->moduleOptions.insert(key, normalised);
             return {};
         }
         return u"unknown setting '%1' (known: %2)"_s.arg(rawKey.trimmed(), knownKeys().join(u", "_s));

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "base/ServerConfig.h"
 #include "core/AdminTypes.h"
-#include "core/ServerConfig.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/ServerConfig.h"
+#include "base/ServerConfig.h"
 #include "xml/XmlElement.h"
 
 #include <QList>
@@ -11,11 +11,11 @@ class SessionManager;
 class StanzaRouter;
 class SaslCredentialLookup;
 class AuthThrottle;
-class PlainDeriver;
 class Session;
+class ModuleHost;
 
 // What every client stream of one server shares: configuration, TLS identity, the session
-// manager, the router and the account look-ups.
+// manager, the router, the modules and the account look-ups.
 struct C2SContext
 {
     const ServerConfig *config = nullptr;
@@ -23,10 +23,13 @@ struct C2SContext
     StanzaRouter *router = nullptr;
     SaslCredentialLookup *credentials = nullptr;
     AuthThrottle *authThrottle = nullptr;       // failed-login delays and locks; null: none
-    PlainDeriver *plainDeriver = nullptr;       // PLAIN's PBKDF2 on worker threads; null: inline
+    // PLAIN's PBKDF2 on worker threads (core's PlainDeriver): derive, then call the function
+    // back in the server thread. Empty: inline.
+    std::function<void(const QString &username, const QByteArray &preparedPassword, std::function<void()> done)>
+        derivePlain;
     QSslConfiguration tls;                      // null configuration: no TLS available
     bool tlsAvailable = false;
     std::function<bool(const QString &username)> isAccountDisabled;
-    // Extra stream features offered once the client is authenticated (e.g. roster versioning).
-    QList<XmlElement> boundStreamFeatures;
+    // The loaded modules: their stream features and their top-level elements. Null: none.
+    ModuleHost *host = nullptr;
 };

@@ -1,10 +1,10 @@
 #include "c2s/C2SListener.h"
 
+#include "base/Logging.h"
 #include "c2s/C2SContext.h"
 #include "c2s/C2SStream.h"
-#include "core/AuthThrottle.h"
-#include "core/Logging.h"
 #include "net/Connection.h"
+#include "session/AuthThrottle.h"
 #include "session/SessionManager.h"
 
 using namespace Qt::StringLiterals;

@@ -1,18 +1,15 @@
 #include "c2s/C2SStream.h"
 
-#include "auth/SaslPrep.h"
+#include "auth/Crypto.h"
+#include "base/Logging.h"
 #include "c2s/C2SContext.h"
-#include "core/AuthThrottle.h"
-#include "core/Logging.h"
-#include "core/PlainDeriver.h"
+#include "host/ModuleHost.h"
 #include "routing/StanzaRouter.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
-#include "stanza/StanzaError.h"
 
 #include <QPointer>
 #include <QSslCipher>
-#include <QTimer>
 #include <QTimerEvent>
 
 #include <cmath>
@@ -21,10 +18,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 const QString ClientNs = u"jabber:client"_s;
-const QString TlsNs = u"urn:ietf:params:xml:ns:xmpp-tls"_s;
-const QString SaslNs = u"urn:ietf:params:xml:ns:xmpp-sasl"_s;
-const QString BindNs = u"urn:ietf:params:xml:ns:xmpp-bind"_s;
-const QString SessionNs = u"urn:ietf:params:xml:ns:xmpp-session"_s;
 
 constexpr int MaxDeferredElements = 16;
 
@@ -35,51 +28,11 @@ bool isStanza(const XmlElement &element)
 }
 } // namespace
 
-// The account store as SASL sees it, plus a note of the username asked about, so that a
-// failure can be counted against the account whichever mechanism ran.
-class C2SStream::AttemptLookup final : public SaslCredentialLookup
-{
-public:
-    AttemptLookup(SaslCredentialLookup *inner, int iterations) : m_inner(inner), m_iterations(iterations) {}
-    std::optional<ScramCredentials> scramCredentials(const QString &username, Crypto::Hash hash) override
-    {
-        m_username = username;
-        if (auto known = m_inner ? m_inner->scramCredentials(username, hash) : std::nullopt)
-            return known;
-        // An unknown user is shown the configured iteration count and a salt that stays the
-        // same for that name, like a real account (the mechanism's own fake would show its
-        // default count, telling the accounts apart once scram_iterations is changed). The
-        // keys match no password.
-        static const QByteArray secret = Crypto::randomBytes(32);
-        const QByteArray tag = QByteArray::number(int(hash)) + '\0' + username.toUtf8();
-        const int length = Crypto::hashLength(hash);
-        ScramCredentials fake;
-        fake.salt = Crypto::hmac(Crypto::Hash::Sha256, secret, "salt\0"_ba + tag).left(ScramCredentials::SaltLength);
-        fake.iterations = m_iterations;
-        fake.storedKey = Crypto::hmac(Crypto::Hash::Sha256, secret, "stored\0"_ba + tag).left(length);
-        fake.serverKey = Crypto::hmac(Crypto::Hash::Sha256, secret, "server\0"_ba + tag).left(length);
-        return fake;
-    }
-    bool verifyPassword(const QString &username, const QString &password) override
-    {
-        m_username = username;
-        return m_inner && m_inner->verifyPassword(username, password);
-    }
-    const QString &username() const { return m_username; }
-    void clear() { m_username.clear(); }
-
-private:
-    SaslCredentialLookup *m_inner;
-    int m_iterations;
-    QString m_username;
-};
-
 C2SStream::C2SStream(Session *session, const C2SContext *context)
     : QObject(session)
     , m_session(session)
     , m_context(context)
     , m_parser(this)
-    , m_lookup(std::make_unique<AttemptLookup>(context->credentials, context->config->scramIterations))
 {
     XmlStreamParser::Limits limits;
     limits.maxStanzaBytes = context->config->maxStanzaBytes;
@@ -109,7 +62,8 @@ void C2SStream::timerEvent(QTimerEvent *event)
     // QBasicTimer repeats: each is stopped when it fires.
     if (event->timerId() == m_unauthenticatedTimer.timerId()) {
         m_unauthenticatedTimer.stop();
-        fail(StreamError::Condition::ConnectionTimeout, u"No authentication within the allowed time"_s);
+        if (m_session->type() == Session::Type::C2SUnauthed)
+            fail(StreamError::Condition::ConnectionTimeout, u"No authentication within the allowed time"_s);
     } else if (event->timerId() == m_readTimer.timerId()) {
         m_readTimer.stop();
         resumeReading();
@@ -208,9 +162,28 @@ void C2SStream::fail(StreamError::Condition condition, const QString &text)
     m_context->sessions->destroySession(m_session, condition, text);
 }
 
-bool C2SStream::mustEncryptFirst() const
+void C2SStream::restart()
 {
-    return m_context->config->requireEncryption && !m_session->isEncrypted();
+    m_parser.requestReset();
+    m_session->setStreamRestarted();
+}
+
+void C2SStream::holdInput()
+{
+    m_authPending = true;
+    m_readTimer.stop();
+    pauseReading();
+}
+
+void C2SStream::releaseInput(const std::function<void()> &first)
+{
+    m_authPending = false;
+    QPointer<C2SStream> self(this);
+    first();
+    while (self && !m_deferred.isEmpty() && !m_authPending && !m_session->isRetired())
+        elementReceived(m_deferred.takeFirst());
+    if (self && !m_authPending && !m_session->isRetired())
+        resumeReading();
 }
 
 // --- stream level (RFC 6120 §4) ---
@@ -267,28 +240,13 @@ void C2SStream::sendFeatures()
     // the serializer from adding an xmlns.
     XmlElement features(u"stream:features"_s, ClientNs);
     if (m_session->type() == Session::Type::C2SUnauthed) {
-        if (m_context->tlsAvailable && !m_session->isEncrypted()) {
-            XmlElement starttls(u"starttls"_s, TlsNs);
-            if (m_context->config->requireEncryption)
-                starttls.appendChild(XmlElement(u"required"_s, TlsNs));
-            features.appendChild(starttls);
-        }
-        if (!mustEncryptFirst()) {
-            XmlElement mechanisms(u"mechanisms"_s, SaslNs);
-            const QStringList names = SaslMechanism::availableMechanisms(
-                m_session->isEncrypted(), m_context->config->allowPlainWithoutTls);
-            for (const QString &name : names)
-                mechanisms.appendTextElement(u"mechanism"_s, name, SaslNs);
-            features.appendChild(mechanisms);
-        }
+        // STARTTLS, SASL mechanisms: offered by their modules.
+        if (m_context->host)
+            m_context->host->collectStreamFeatures(ModuleHost::Stage::BeforeAuth, m_session, features);
     } else {
-        features.appendChild(XmlElement(u"bind"_s, BindNs));
-        // RFC 3921bis: old clients may still send the session iq; tell new ones they need not.
-        XmlElement session(u"session"_s, SessionNs);
-        session.appendChild(XmlElement(u"optional"_s, SessionNs));
-        features.appendChild(session);
-        for (const XmlElement &extra : m_context->boundStreamFeatures)
-            features.appendChild(extra);
+        // Bind and the legacy session (BindModule), then the other modules' features.
+        if (m_context->host)
+            m_context->host->collectStreamFeatures(ModuleHost::Stage::AfterAuth, m_session, features);
     }
     // The prefix "stream" is bound in our header; the element's children carry their own xmlns.
     m_session->sendRaw(features.toXml(ClientNs));
@@ -317,15 +275,11 @@ void C2SStream::elementReceived(const XmlElement &element)
     }
     m_session->countIncomingStanza();
     const QString ns = element.xmlns();
-    if (ns == TlsNs && element.name() == u"starttls") {
-        handleStartTls(element);
-        return;
-    }
-    if (ns == SaslNs) {
-        handleSaslElement(element);
-        return;
-    }
     if (!isStanza(element)) {
+        // Negotiation (STARTTLS, SASL) and extensions' top-level elements (stream management,
+        // client state indication) go to the module that registered their namespace.
+        if (m_context->host && m_context->host->dispatchElement(*this, element))
+            return;
         fail(StreamError::Condition::UnsupportedStanzaType,
              u"Unknown element <"_s + element.name() + u"> in namespace "_s + ns);
         return;
@@ -335,7 +289,9 @@ void C2SStream::elementReceived(const XmlElement &element)
         fail(StreamError::Condition::NotAuthorized, u"Authenticate before sending stanzas"_s);
         return;
     case Session::Type::C2SUnbound:
-        handleUnboundStanza(element);
+        // Resource binding (BindModule): nothing else is accepted yet (RFC 6120 §7.1).
+        if (!m_context->host || !m_context->host->dispatchElement(*this, element))
+            fail(StreamError::Condition::NotAuthorized, u"Bind a resource before sending stanzas"_s);
         return;
     case Session::Type::C2S:
         break;
@@ -348,286 +304,5 @@ void C2SStream::elementReceived(const XmlElement &element)
             return;
         }
     }
-    if (element.name() == u"iq" && element.attribute(u"type"_s) == u"set") {
-        if (element.hasChildElement(u"session"_s, SessionNs)) {
-            m_session->send(StanzaRouter::makeIqResult(element));
-            return;
-        }
-        if (element.hasChildElement(u"bind"_s, BindNs)) {
-            m_session->send(StanzaError::makeErrorReply(element, StanzaError::Condition::NotAllowed,
-                                                        u"A resource is already bound"_s));
-            return;
-        }
-    }
     m_context->router->routeFromClient(m_session, element);
-}
-
-// --- STARTTLS (RFC 6120 §5.4) ---
-
-void C2SStream::handleStartTls(const XmlElement &)
-{
-    if (!m_context->tlsAvailable || m_session->isEncrypted() || m_session->type() != Session::Type::C2SUnauthed) {
-        m_session->sendRaw(QByteArrayLiteral("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
-        fail(StreamError::Condition::PolicyViolation, u"STARTTLS is not possible now"_s);
-        return;
-    }
-    m_session->sendRaw(QByteArrayLiteral("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
-    // §5.4.3.3: the old stream is gone; the client opens a new one over TLS. The connection
-    // sends <proceed/> to the end before its handshake begins.
-    m_parser.requestReset();
-    m_session->setStreamRestarted();
-    m_session->conn()->startServerEncryption(m_context->tls);
-}
-
-// --- SASL (RFC 6120 §6) ---
-
-void C2SStream::handleSaslElement(const XmlElement &element)
-{
-    if (m_session->type() != Session::Type::C2SUnauthed) {
-        fail(StreamError::Condition::PolicyViolation, u"Already authenticated"_s);
-        return;
-    }
-    const QString name = element.name();
-    if (name == u"abort") {
-        m_sasl.reset();
-        saslFailed(SaslFailure::Aborted);
-        return;
-    }
-    if (name == u"auth") {
-        if (mustEncryptFirst()) {
-            saslFailed(SaslFailure::EncryptionRequired, u"Use STARTTLS first"_s);
-            return;
-        }
-        const QString mechanism = element.attribute(u"mechanism"_s);
-        const QStringList offered = SaslMechanism::availableMechanisms(m_session->isEncrypted(),
-                                                                       m_context->config->allowPlainWithoutTls);
-        if (!offered.contains(mechanism)) {
-            const bool weak = mechanism == u"PLAIN";
-            saslFailed(weak ? SaslFailure::MechanismTooWeak : SaslFailure::InvalidMechanism);
-            return;
-        }
-        if (m_context->authThrottle && m_context->authThrottle->isAddressLocked(m_session->conn()->peerAddress())) {
-            m_lookup->clear();
-            throttledSaslFailure(SaslFailure::TemporaryAuthFailure,
-                                 u"Too many failed logins from your address; try again later"_s, false);
-            return;
-        }
-        m_lookup->clear();
-        m_sasl = SaslMechanism::create(mechanism, m_lookup.get());
-        if (!m_sasl) {
-            saslFailed(SaslFailure::InvalidMechanism);
-            return;
-        }
-        m_sasl->setLocalDomain(m_context->config->domain);
-    } else if (name == u"response") {
-        if (!m_sasl) {
-            saslFailed(SaslFailure::MalformedRequest, u"No authentication in progress"_s);
-            return;
-        }
-    } else {
-        fail(StreamError::Condition::UnsupportedStanzaType, u"Unexpected SASL element"_s);
-        return;
-    }
-
-    // §6.4.2: "=" is an empty initial response; anything else must be valid base64.
-    const QString text = element.text().trimmed();
-    QByteArray payload;
-    if (!text.isEmpty() && text != u"=") {
-        auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-        if (!decoded) {
-            m_sasl.reset();
-            saslFailed(SaslFailure::IncorrectEncoding);
-            return;
-        }
-        payload = *decoded;
-    }
-    if (name == u"auth" && m_sasl->name() == u"PLAIN" && derivePlainOffThread(payload))
-        return;   // handleSaslStep() runs when the worker is done
-    handleSaslStep(payload);
-}
-
-bool C2SStream::derivePlainOffThread(const QByteArray &payload)
-{
-    // PLAIN costs a PBKDF2 (10,000 iterations): done on a worker, the server thread serves the
-    // other sessions meanwhile. The mechanism then runs as usual and finds the derivation in
-    // the account service's memo; anything unusual here simply runs inline.
-    if (!m_context->plainDeriver)
-        return false;
-    const QList<QByteArray> parts = payload.split('\0');
-    if (parts.size() != 3 || parts.at(1).isEmpty())
-        return false;
-    const std::optional<QString> password = Sasl::saslPrep(QString::fromUtf8(parts.at(2)));
-    const std::optional<QString> username = Sasl::saslPrep(QString::fromUtf8(parts.at(1)));
-    if (!password || !username || password->isEmpty())
-        return false;
-    m_authPending = true;
-    m_readTimer.stop();
-    pauseReading();
-    QPointer<C2SStream> self(this);
-    m_context->plainDeriver->derive(*username, password->toUtf8(), [self, payload] {
-        if (!self || self->m_session->isRetired())
-            return;
-        self->m_authPending = false;
-        if (self->m_sasl)
-            self->handleSaslStep(payload);
-        while (self && !self->m_deferred.isEmpty() && !self->m_authPending && !self->m_session->isRetired())
-            self->elementReceived(self->m_deferred.takeFirst());
-        if (self && !self->m_authPending && !self->m_session->isRetired())
-            self->resumeReading();
-    });
-    return true;
-}
-
-void C2SStream::handleSaslStep(const QByteArray &payload)
-{
-    const SaslMechanism::Step step = m_sasl->step(payload);
-    switch (step.kind) {
-    case SaslMechanism::Step::Kind::Challenge: {
-        XmlElement challenge(u"challenge"_s, SaslNs);
-        if (!step.payload.isEmpty())
-            challenge.appendText(QString::fromLatin1(step.payload.toBase64()));
-        m_session->sendRaw(challenge.toXml(ClientNs));
-        return;
-    }
-    case SaslMechanism::Step::Kind::Failure: {
-        m_sasl.reset();
-        throttledSaslFailure(step.failure, step.text);
-        return;
-    }
-    case SaslMechanism::Step::Kind::Success:
-        break;
-    }
-    const QString username = m_sasl->authenticatedUsername();
-    const QString mechanism = m_sasl->name();
-    m_sasl.reset();
-    if (AuthThrottle *throttle = m_context->authThrottle) {
-        // A locked account stays locked even for the right password: that is what stops a
-        // guesser. The answer is the same as for a wrong one.
-        if (throttle->isAccountLocked(username) || throttle->isAddressLocked(m_session->conn()->peerAddress())) {
-            throttledSaslFailure(SaslFailure::NotAuthorized, QString(), false);
-            return;
-        }
-        throttle->recordSuccess(username);
-    }
-    if (m_context->isAccountDisabled && m_context->isAccountDisabled(username)) {
-        saslFailed(SaslFailure::AccountDisabled, u"This account is disabled"_s);
-        return;
-    }
-    XmlElement success(u"success"_s, SaslNs);
-    if (!step.payload.isEmpty())
-        success.appendText(QString::fromLatin1(step.payload.toBase64()));
-    m_session->sendRaw(success.toXml(ClientNs));
-    qCInfo(lcSasl) << "session" << m_session->id() << "authenticated as" << username << "with" << mechanism;
-    m_unauthenticatedTimer.stop();
-    m_lookup.reset();   // only SASL needed it
-    m_context->sessions->authenticate(m_session, username, mechanism);
-    // §6.4.6: after success the client opens a new stream on the same connection.
-    m_parser.requestReset();
-    m_session->setStreamRestarted();
-}
-
-void C2SStream::throttledSaslFailure(SaslFailure failure, const QString &text, bool countAccount)
-{
-    AuthThrottle *throttle = m_context->authThrottle;
-    Connection *conn = m_session->conn();
-    if (!throttle || !conn || failure == SaslFailure::Aborted) {
-        saslFailed(failure, text);
-        return;
-    }
-    const QString username = m_lookup->username();
-    SaslFailure answer = failure;
-    QString answerText = text;
-    if (!username.isEmpty() && throttle->isAccountLocked(username)) {
-        answer = SaslFailure::TemporaryAuthFailure;
-        answerText = u"Too many failed logins for this account; try again later"_s;
-        countAccount = false;
-    }
-    const int delayMs = throttle->recordFailure(username, conn->peerAddress(), countAccount);
-    m_lookup->clear();
-    if (delayMs <= 0) {
-        saslFailed(answer, answerText);
-        return;
-    }
-    // Nothing more is read until the answer is out; what was already parsed waits with it.
-    m_authPending = true;
-    m_readTimer.stop();
-    pauseReading();
-    QTimer::singleShot(delayMs, this, [this, answer, answerText] {
-        m_authPending = false;
-        saslFailed(answer, answerText);
-        while (!m_deferred.isEmpty() && !m_authPending && !m_session->isRetired())
-            elementReceived(m_deferred.takeFirst());
-        if (!m_authPending && !m_session->isRetired())
-            resumeReading();
-    });
-}
-
-void C2SStream::saslFailed(SaslFailure failure, const QString &text)
-{
-    qCInfo(lcSasl) << "session" << m_session->id() << "SASL failure" << saslFailureName(failure);
-    XmlElement element(u"failure"_s, SaslNs);
-    element.appendChild(XmlElement(saslFailureName(failure), SaslNs));
-    if (!text.isEmpty())
-        element.appendTextElement(u"text"_s, text, SaslNs);
-    m_session->sendRaw(element.toXml(ClientNs));
-    if (failure == SaslFailure::Aborted)
-        return;
-    if (++m_saslFailures >= m_context->config->maxSaslFailures)
-        fail(StreamError::Condition::PolicyViolation, u"Too many failed authentication attempts"_s);
-}
-
-// --- resource binding (RFC 6120 §7) ---
-
-void C2SStream::handleUnboundStanza(const XmlElement &stanza)
-{
-    const bool isIqSet = stanza.name() == u"iq" && stanza.attribute(u"type"_s) == u"set";
-    if (isIqSet && stanza.hasChildElement(u"bind"_s, BindNs)) {
-        handleBind(stanza);
-        return;
-    }
-    if (isIqSet && stanza.hasChildElement(u"session"_s, SessionNs)) {
-        m_session->send(StanzaRouter::makeIqResult(stanza));
-        return;
-    }
-    // §7.1: nothing but binding before a resource is bound.
-    if (stanza.name() == u"iq" && stanza.attribute(u"type"_s) != u"error" && stanza.attribute(u"type"_s) != u"result")
-        m_session->send(StanzaError::makeErrorReply(stanza, StanzaError::Condition::NotAuthorized,
-                                                    u"Bind a resource first"_s));
-}
-
-void C2SStream::handleBind(const XmlElement &iq)
-{
-    const XmlElement bind = iq.firstChildElement(u"bind"_s, BindNs);
-    QString requested = bind.childText(u"resource"_s, BindNs).trimmed();
-    QString resource;
-    if (requested.isEmpty()) {
-        resource = QString::fromLatin1(Crypto::randomBytes(9).toBase64(QByteArray::Base64UrlEncoding));
-    } else {
-        resource = Jid::prepareResource(requested);
-        if (resource.isEmpty()) {
-            // §7.7.2.1: a resource that cannot be prepared is bad-request.
-            m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::BadRequest,
-                                                        u"The resource is not valid"_s));
-            return;
-        }
-    }
-    switch (m_context->sessions->bindResource(m_session, &resource)) {
-    case SessionManager::BindResult::Conflict:
-        m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::Conflict,
-                                                    u"That resource is in use"_s));
-        return;
-    case SessionManager::BindResult::NotAllowed:
-        m_session->send(StanzaError::makeErrorReply(iq, StanzaError::Condition::NotAllowed));
-        return;
-    case SessionManager::BindResult::Bound:
-        break;
-    }
-    XmlElement result = StanzaRouter::makeIqResult(iq);
-    result.removeAttribute(u"from"_s);
-    result.removeAttribute(u"to"_s);
-    XmlElement bound(u"bind"_s, BindNs);
-    bound.appendTextElement(u"jid"_s, m_session->fullJid().toString(), BindNs);
-    result.appendChild(bound);
-    m_session->send(result);
-    qCInfo(lcC2s) << "session" << m_session->id() << "bound" << m_session->fullJid().toString();
 }

@@ -1,18 +1,11 @@
 #include "core/Server.h"
 
+#include "base/Logging.h"
 #include "c2s/C2SListener.h"
 #include "core/AccountService.h"
-#include "core/Logging.h"
 #include "core/PlainDeriver.h"
-#include "features/ClientSoftwareFeature.h"
-#include "features/DiscoFeature.h"
-#include "features/MessageFeature.h"
-#include "features/OfflineFeature.h"
-#include "features/PingFeature.h"
-#include "features/PresenceFeature.h"
-#include "features/RosterFeature.h"
-#include "features/RosterService.h"
-#include "features/VersionFeature.h"
+#include "host/ModuleHost.h"
+#include "modules/StandardModules.h"
 #include "net/Connection.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
@@ -20,8 +13,6 @@
 #include "storage/AuditLog.h"
 #include "storage/Database.h"
 #include "storage/DomainRecord.h"
-#include "storage/OfflineStore.h"
-#include "storage/RosterStore.h"
 
 #include <QDateTime>
 #include <QSslConfiguration>
@@ -55,6 +46,11 @@ Server::~Server()
 {
     if (m_running)
         stop();
+}
+
+ModuleOptions Server::moduleOptions()
+{
+    return StandardModules::options();
 }
 
 bool Server::start(QString *error)
@@ -93,7 +89,10 @@ bool Server::start(QString *error)
     m_context.router = m_router.get();
     m_context.credentials = m_accounts.get();
     m_plainDeriver = std::make_unique<PlainDeriver>(m_accounts.get());
-    m_context.plainDeriver = m_plainDeriver.get();
+    m_context.derivePlain = [deriver = m_plainDeriver.get()](const QString &username, const QByteArray &password,
+                                                             std::function<void()> done) {
+        deriver->derive(username, password, std::move(done));
+    };
     m_context.tls = tls;
     m_context.tlsAvailable = true;
     m_context.isAccountDisabled = [this](const QString &username) { return m_accounts->isDisabled(username); };
@@ -108,21 +107,9 @@ bool Server::start(QString *error)
     m_context.authThrottle = m_authThrottle.get();
 
     auto accountExists = [this](const QString &username) { return m_accountStore->exists(username); };
-    PingFeature::install(*m_router);
-    DiscoFeature::install(*m_router, accountExists);
-    VersionFeature::install(*m_router);
-    ClientSoftwareFeature::install(*m_router);   // the console's client column (XEP-0115 caps node)
-
-    // Instant messaging and presence (RFC 6121, XEP-0160).
-    m_rosterStore = std::make_unique<RosterStore>(m_database.get());
-    m_offlineStore = std::make_unique<OfflineStore>(m_database.get());
-    m_rosters = std::make_unique<RosterService>(*m_router, m_rosterStore.get(), accountExists);
-    m_rosters->setMaxItems(m_config.maxRosterItems);
-    RosterFeature::install(*m_router, *m_rosters);
-    PresenceFeature::install(*m_router, *m_rosters);
-    MessageFeature::install(*m_router, accountExists);
-    OfflineFeature::install(*m_router, *m_offlineStore, m_config.offlineQuota);
-    m_context.boundStreamFeatures.append(XmlElement(u"ver"_s, u"urn:xmpp:features:rosterver"_s));
+    m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_database.get(), accountExists);
+    StandardModules::load(*m_host, &m_context);
+    m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
     if (!listen(m_c2s, m_config.c2sPort, u"c2s"_s, error))

@@ -1,10 +1,11 @@
 #pragma once
 
+#include "base/ServerConfig.h"
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
-#include "core/AuthThrottle.h"
 #include "core/EventLoopLag.h"
-#include "core/ServerConfig.h"
+#include "host/ModuleOption.h"
+#include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"
@@ -22,10 +23,8 @@ class AccountStore;
 class AuditLog;
 class C2SListener;
 class Database;
-class OfflineStore;
+class ModuleHost;
 class PlainDeriver;
-class RosterService;
-class RosterStore;
 class SessionManager;
 class StanzaRouter;
 class QTimer;
@@ -41,7 +40,11 @@ public:
     explicit Server(const ServerConfig &config, QObject *parent = nullptr);
     ~Server() override;
 
-    // Opens the database, loads or generates the certificate, installs the features and
+    // The config keys the loaded modules declare (the config file accepts these besides the
+    // server's own).
+    static ModuleOptions moduleOptions();
+
+    // Opens the database, loads or generates the certificate, loads the modules and
     // starts listening. Returns false with *error on failure (nothing keeps running then).
     bool start(QString *error);
     bool isRunning() const { return m_running; }
@@ -51,7 +54,7 @@ public:
     quint16 c2sTlsPort() const;
     const CertificateStore::Identity &tlsIdentity() const { return m_identity; }
 
-    // Same-thread access for features and tests.
+    // Same-thread access for modules and tests.
     SessionManager *sessionManager() const { return m_sessions.get(); }
     StanzaRouter *router() const { return m_router.get(); }
     AccountService *accounts() const { return m_accounts.get(); }
@@ -122,9 +125,7 @@ private:
     std::unique_ptr<PlainDeriver> m_plainDeriver;     // before the sessions: outlives none of them
     std::unique_ptr<SessionManager> m_sessions;
     std::unique_ptr<StanzaRouter> m_router;
-    std::unique_ptr<RosterStore> m_rosterStore;      // instant messaging (RFC 6121)
-    std::unique_ptr<OfflineStore> m_offlineStore;
-    std::unique_ptr<RosterService> m_rosters;
+    std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

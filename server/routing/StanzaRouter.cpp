@@ -1,6 +1,5 @@
 #include "routing/StanzaRouter.h"
 
-#include "core/Logging.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
 
@@ -8,17 +7,62 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+template<class List, class Item>
+void insertByPriority(List &list, Item item)
+{
+    // Highest priority first; equal priorities keep the order they were added in.
+    const auto at = std::find_if(list.begin(), list.end(), [&](const auto &e) { return e.priority < item.priority; });
+    list.insert(at, std::move(item));
+}
+
+std::optional<Kind> kindOf(const QString &name)
+{
+    if (name == u"message")
+        return Kind::Message;
+    if (name == u"presence")
+        return Kind::Presence;
+    if (name == u"iq")
+        return Kind::Iq;
+    return std::nullopt;
+}
+} // namespace
+
+class StanzaRouter::SessionSink final : public DeliverySink
+{
+public:
+    void write(Session *to, const XmlElement &stanza) override { to->send(stanza); }
+};
+
 StanzaRouter::StanzaRouter(SessionManager *sessions, const QString &domain)
     : m_sessions(sessions)
     , m_domain(domain)
+    , m_defaultSink(std::make_unique<SessionSink>())
+    , m_sink(m_defaultSink.get())
 {
 }
 
-void StanzaRouter::addHandler(const QString &event, Handler handler, int priority)
+StanzaRouter::~StanzaRouter() = default;
+
+void StanzaRouter::hook(Event event, Handler handler, int priority)
 {
-    auto &list = m_handlers[event];
-    list.push_back({priority, std::move(handler)});
-    std::stable_sort(list.begin(), list.end(), [](const Entry &a, const Entry &b) { return a.priority > b.priority; });
+    insertByPriority(m_handlers[size_t(event.index())], Entry{priority, std::move(handler)});
+}
+
+void StanzaRouter::hookIq(bool set, Target target, const QString &ns, const QString &name, Handler handler,
+                          int priority)
+{
+    insertByPriority(m_iqHandlers[IqKey{set, target, ns, name}], Entry{priority, std::move(handler)});
+}
+
+void StanzaRouter::addDeliveryFilter(DeliveryFilter filter, int priority)
+{
+    insertByPriority(m_filters, FilterEntry{priority, std::move(filter)});
+}
+
+void StanzaRouter::setSink(DeliverySink *sink)
+{
+    m_sink = sink ? sink : m_defaultSink.get();
 }
 
 void StanzaRouter::routeFromClient(Session *origin, const XmlElement &input)
@@ -28,8 +72,8 @@ void StanzaRouter::routeFromClient(Session *origin, const XmlElement &input)
     event.stanza = input;
     event.from = origin->fullJid();
     event.stanza.setAttribute(u"from"_s, event.from.toString());
+    event.kind = kindOf(input.name()).value_or(Kind::Message);
 
-    const QString kind = input.name();
     const QString type = input.attribute(u"type"_s);
     const QString toText = input.attribute(u"to"_s);
     if (!toText.isNull()) {
@@ -46,11 +90,10 @@ void StanzaRouter::routeFromClient(Session *origin, const XmlElement &input)
         event.to = event.from.bare();
     }
 
-    if (kind == u"iq") {
+    if (event.kind == Kind::Iq) {
         // RFC 6120 §8.2.3: id and a known type are required; get/set carry exactly one payload.
-        static const QStringList iqTypes{u"get"_s, u"set"_s, u"result"_s, u"error"_s};
         const bool isRequest = type == u"get" || type == u"set";
-        if (input.attribute(u"id"_s).isEmpty() || !iqTypes.contains(type)
+        if (input.attribute(u"id"_s).isEmpty() || !(isRequest || type == u"result" || type == u"error")
             || (isRequest && input.childElements().size() != 1)) {
             if (type != u"error" && type != u"result")
                 bounce(event, StanzaError::Condition::BadRequest);
@@ -60,11 +103,15 @@ void StanzaRouter::routeFromClient(Session *origin, const XmlElement &input)
     dispatch(event);
 }
 
-void StanzaRouter::routeLocal(const XmlElement &stanza, Session *origin)
+void StanzaRouter::post(const XmlElement &stanza, Session *origin)
 {
+    const auto kind = kindOf(stanza.name());
+    if (!kind)
+        return;
     StanzaEvent event;
     event.origin = origin;
     event.stanza = stanza;
+    event.kind = *kind;
     event.from = Jid::parse(stanza.attribute(u"from"_s));
     const QString toText = stanza.attribute(u"to"_s);
     event.toAbsent = toText.isNull();
@@ -76,65 +123,85 @@ void StanzaRouter::routeLocal(const XmlElement &stanza, Session *origin)
 
 void StanzaRouter::dispatch(StanzaEvent &event)
 {
-    const QString kind = event.stanza.name();
-    QString target;
+    const Kind kind = event.kind;
     if (event.to.domain() != m_domain) {
         // No server-to-server yet: every other domain is unreachable (RFC 6120 §8.3.3.15).
         bounce(event, StanzaError::Condition::RemoteServerNotFound);
         return;
     }
-    if (event.to.node().isEmpty())
-        target = u"host"_s;   // the domain, or domain/resource: the server itself
+    Target target;
+    if (kind == Kind::Presence && event.toAbsent)
+        target = Target::Broadcast;   // RFC 6121 §4.2, §4.4, §4.5: the user's own presence
+    else if (event.to.node().isEmpty())
+        target = Target::Host;        // the domain, or domain/resource: the server itself
     else if (event.to.isFull())
-        target = u"full"_s;
-    else if (event.to == event.from.bare() && kind != u"presence")
-        target = u"self"_s;
+        target = Target::Full;
+    else if (event.to == event.from.bare() && kind != Kind::Presence)
+        target = Target::Self;
     else
-        target = u"bare"_s;
+        target = Target::Bare;
+    event.target = target;
 
-    // RFC 6121 §4.2, §4.4, §4.5: presence without 'to' is the user's own, for the server to
-    // broadcast; it has its own event rather than looking like presence to the bare JID.
-    if (kind == u"presence" && event.toAbsent) {
-        fire(u"presence/broadcast"_s, event);
-        return;
-    }
+    if (run(m_handlers[size_t(Event::pre(kind, target).index())], event))
+        return;   // dropped (or answered) before reaching its destination
 
     const QString type = event.stanza.attribute(u"type"_s);
-    if (kind == u"iq" && (type == u"get" || type == u"set")) {
-        const XmlElement payload = event.stanza.childElements().value(0);
-        const QString specific = u"iq-"_s + type + u'/' + target + u'/' + payload.xmlns() + u':' + payload.name();
-        if (fire(specific, event))
+    const bool isRequest = kind == Kind::Iq && (type == u"get" || type == u"set");
+    if (isRequest && !m_iqHandlers.isEmpty()) {
+        const XmlElement payload = event.stanza.firstChildElement();
+        const auto it = m_iqHandlers.constFind(IqKey{type == u"set", target, payload.xmlns(), payload.name()});
+        if (it != m_iqHandlers.constEnd() && run(*it, event))
             return;
     }
-    if (fire(kind + u'/' + target, event))
+    if (run(m_handlers[size_t(Event::incoming(kind, target).index())], event))
         return;
     // A stanza to the user's own bare JID falls back to the bare handlers.
-    if (target == u"self" && fire(kind + u"/bare"_s, event))
+    if (target == Target::Self && run(m_handlers[size_t(Event::incoming(kind, Target::Bare).index())], event))
+        return;
+    if (target == Target::Broadcast)
         return;
 
-    if (kind == u"iq") {
+    if (kind == Kind::Iq) {
         // RFC 6121 §8.5.3.1: to a connected full JID, any iq is routed to that resource;
         // §8.5.3.2.1 / §8.5.2.1.3: else a request gets service-unavailable, a response is dropped.
-        if (target == u"full" && deliverToFullJid(event.to, event.stanza))
+        if (target == Target::Full && deliverToFullJid(event.to, event.stanza))
             return;
-        if (type == u"get" || type == u"set")
+        if (isRequest)
             bounce(event, StanzaError::Condition::ServiceUnavailable);
         return;
     }
-    if (kind == u"message" && type != u"error" && target != u"full")
+    if (kind == Kind::Message && type != u"error" && target != Target::Full)
         bounce(event, StanzaError::Condition::ServiceUnavailable);
 }
 
-bool StanzaRouter::fire(const QString &eventName, StanzaEvent &event)
+bool StanzaRouter::run(const std::vector<Entry> &list, StanzaEvent &event)
 {
-    const auto it = m_handlers.constFind(eventName);
-    if (it == m_handlers.constEnd())
-        return false;
-    for (const Entry &entry : *it) {
+    for (const Entry &entry : list) {
         if (entry.handler(event))
             return true;
     }
     return false;
+}
+
+bool StanzaRouter::fire(Event event, StanzaEvent &stanzaEvent)
+{
+    return run(m_handlers[size_t(event.index())], stanzaEvent);
+}
+
+void StanzaRouter::deliver(Session *to, const XmlElement &stanza)
+{
+    if (!to || to->isRetired())
+        return;
+    if (m_filters.empty()) {
+        m_sink->write(to, stanza);
+        return;
+    }
+    Delivery delivery{to, stanza};
+    for (const FilterEntry &entry : m_filters) {
+        if (entry.filter(delivery))
+            return;
+    }
+    m_sink->write(delivery.to, delivery.stanza);
 }
 
 void StanzaRouter::bounce(const StanzaEvent &event, StanzaError::Condition condition, const QString &text)
@@ -144,16 +211,13 @@ void StanzaRouter::bounce(const StanzaEvent &event, StanzaError::Condition condi
     XmlElement error = StanzaError::makeErrorReply(event.stanza, condition, text);
     error.setAttribute(u"from"_s, event.to.isNull() ? m_domain : event.to.toString());
     error.setAttribute(u"to"_s, event.from.toString());
-    if (event.origin && !event.origin->isRetired())
-        event.origin->send(error);
-    else
-        deliverToFullJid(event.from, error);
+    reply(event, error);
 }
 
 void StanzaRouter::reply(const StanzaEvent &event, const XmlElement &response)
 {
     if (event.origin && !event.origin->isRetired())
-        event.origin->send(response);
+        deliver(event.origin, response);
     else
         deliverToFullJid(event.from, response);
 }
@@ -163,7 +227,7 @@ bool StanzaRouter::deliverToFullJid(const Jid &to, const XmlElement &stanza)
     Session *session = m_sessions->sessionByFullJid(to);
     if (!session)
         return false;
-    session->send(stanza);
+    deliver(session, stanza);
     return true;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 
+#include "routing/RouterEvent.h"
 #include "stanza/Jid.h"
 #include "stanza/StanzaError.h"
 #include "xml/XmlElement.h"
 
 #include <QHash>
 #include <QString>
-#include <QStringList>
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -21,53 +22,79 @@ struct StanzaEvent
     Jid from;
     Jid to;                      // resolved: absent 'to' on iq/message means the sender's bare JID
     bool toAbsent = false;       // the stanza had no 'to' (presence broadcast, §4.2 of RFC 6121)
+    Kind kind = Kind::Message;
+    Target target = Target::Host;
+};
+
+// One stanza about to be written to one session: the last point where a module sees it.
+struct Delivery
+{
+    Session *to = nullptr;
+    XmlElement stanza;
+};
+
+// Where delivered stanzas are written. The default writes to the session's stream; tests put
+// a recording sink here (tests/unit/RecordingSink.h) and need no sockets.
+class DeliverySink
+{
+public:
+    virtual ~DeliverySink() = default;
+    virtual void write(Session *to, const XmlElement &stanza) = 0;
 };
 
 // Prosody's stanza_router: validates a bound client's stanza, stamps 'from' with the sender's
-// full JID (RFC 6120 §8.1.2.1), classifies the target and fires named events:
-//   "<kind>/host"  to the server's domain
-//   "<kind>/self"  to the sender's own bare JID or with no 'to' (iq and message)
-//   "<kind>/bare"  to a bare JID of a local user
-//   "<kind>/full"  to a full JID of a local user
-//   "presence/broadcast"  presence without 'to' (RFC 6121 §4.2-§4.5), instead of the above
-// iq get/set first fire "iq-<type>/<target>/<namespace>:<name>" of their payload. Handlers run in
-// priority order until one returns true. An iq get/set nobody handles gets service-unavailable.
+// full JID (RFC 6120 §8.1.2.1), classifies the target and fires typed events (RouterEvent.h),
+// in this order, each list highest priority first, until a handler returns true:
+//   1. pre-<kind>/<target>                 may rewrite event.stanza, or drop it (return true)
+//   2. iq get/set only: the payload's handler (hookIq)
+//   3. <kind>/<target>; "self" falls back to "<kind>/bare"
+//   4. the default: iq to a connected full JID is passed on, an unhandled iq get/set or message
+//      gets service-unavailable
+// Every stanza the server writes to a client session outside stream negotiation goes through
+// deliver(), which runs the delivery filters (highest priority first; one may rewrite or drop)
+// and then the sink.
 class StanzaRouter
 {
 public:
     using Handler = std::function<bool(StanzaEvent &)>;
+    using DeliveryFilter = std::function<bool(Delivery &)>;   // true: dropped
 
     StanzaRouter(SessionManager *sessions, const QString &domain);
+    ~StanzaRouter();
 
-    void addHandler(const QString &event, Handler handler, int priority = 0);
-    // Features the server advertises in disco#info (XEP-0030) for the domain and accounts.
-    void addServerFeature(const QString &feature) { m_serverFeatures.append(feature); }
-    void addAccountFeature(const QString &feature) { m_accountFeatures.append(feature); }
-    const QStringList &serverFeatures() const { return m_serverFeatures; }
-    const QStringList &accountFeatures() const { return m_accountFeatures; }
+    void hook(Event event, Handler handler, int priority = 0);
+    // An iq get (set = false) or set to `target` whose payload is <name xmlns=ns>.
+    void hookIq(bool set, Target target, const QString &ns, const QString &name, Handler handler, int priority = 0);
+    void addDeliveryFilter(DeliveryFilter filter, int priority = 0);
 
     const QString &domain() const { return m_domain; }
     SessionManager *sessions() const { return m_sessions; }
 
     // Entry point for stanzas from a bound client session.
     void routeFromClient(Session *origin, const XmlElement &stanza);
-    // Entry point for stanzas the server sends on a user's or its own behalf (from is trusted).
-    void routeLocal(const XmlElement &stanza, Session *origin = nullptr);
+    // Entry point for stanzas the server sends on a user's or its own behalf ('from' is
+    // trusted; origin may be null): Prosody's core_post_stanza. Runs the same events.
+    void post(const XmlElement &stanza, Session *origin = nullptr);
+
+    // Writes one stanza to one session through the delivery filters.
+    void deliver(Session *to, const XmlElement &stanza);
+    // Delivers to the full JID's session if it is connected; returns false otherwise.
+    bool deliverToFullJid(const Jid &to, const XmlElement &stanza);
 
     // Sends an error reply to the stanza's sender, unless the stanza is itself an error
     // (RFC 6120 §8.3.1: never answer an error with an error).
     void bounce(const StanzaEvent &event, StanzaError::Condition condition, const QString &text = QString());
     void reply(const StanzaEvent &event, const XmlElement &response);
-    // Delivers to the full JID's session if it is connected; returns false otherwise.
-    bool deliverToFullJid(const Jid &to, const XmlElement &stanza);
 
     // Builds a result iq for a get/set, from/to swapped, same id.
     static XmlElement makeIqResult(const XmlElement &request);
 
-    // Runs the handlers of an event until one returns true (false: nobody handled it). Features
-    // also use it for events of their own between each other ("presence/initial",
-    // "message/offline").
-    bool fire(const QString &eventName, StanzaEvent &event);
+    // Runs the handlers of an event until one returns true (false: nobody handled it). Modules
+    // also fire events between each other (presence/initial, message/offline).
+    bool fire(Event event, StanzaEvent &stanzaEvent);
+
+    // Null restores the default (the session's own stream).
+    void setSink(DeliverySink *sink);
 
 private:
     void dispatch(StanzaEvent &event);
@@ -77,9 +104,32 @@ private:
         int priority;
         Handler handler;
     };
+    struct FilterEntry
+    {
+        int priority;
+        DeliveryFilter filter;
+    };
+    struct IqKey
+    {
+        bool set;
+        Target target;
+        QString ns;
+        QString name;
+        bool operator==(const IqKey &other) const = default;
+        friend size_t qHash(const IqKey &key, size_t seed = 0)
+        {
+            return qHashMulti(seed, key.set, int(key.target), key.ns, key.name);
+        }
+    };
+    class SessionSink;
+
+    bool run(const std::vector<Entry> &list, StanzaEvent &event);
+
     SessionManager *m_sessions;
     QString m_domain;
-    QHash<QString, std::vector<Entry>> m_handlers;
-    QStringList m_serverFeatures;
-    QStringList m_accountFeatures;
+    std::array<std::vector<Entry>, Event::Count> m_handlers;
+    QHash<IqKey, std::vector<Entry>> m_iqHandlers;
+    std::vector<FilterEntry> m_filters;
+    std::unique_ptr<DeliverySink> m_defaultSink;
+    DeliverySink *m_sink;
 };

@@ -1,6 +1,6 @@
 #include "session/Session.h"
 
-#include "core/Logging.h"
+#include "base/Logging.h"
 #include "net/Connection.h"
 #include "session/SessionManager.h"
 

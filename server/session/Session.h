@@ -1,6 +1,7 @@
 #pragma once
 
 #include "session/Roster.h"
+#include "session/SessionData.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/Jid.h"
 #include "stanza/StreamError.h"
@@ -80,6 +81,10 @@ public:
     QDateTime lastActivity() const { return m_lastActivity; }
     SessionSnapshot snapshot() const;
 
+    // Modules' per-session data (see SessionData); freed with the session.
+    SessionSlots &slots() { return m_slots; }
+    const SessionSlots &slots() const { return m_slots; }
+
 private:
     friend class SessionManager;
     void writeBytes(const QByteArray &bytes);
@@ -114,4 +119,28 @@ private:
     quint64 m_stanzasOut = 0;
     quint64 m_bytesIn = 0;
     quint64 m_bytesOut = 0;
+    SessionSlots m_slots;
 };
+
+template<class T>
+T *SessionData<T>::find(const Session *session) const
+{
+    return static_cast<T *>(session->slots().find(m_slot));
+}
+
+template<class T>
+T &SessionData<T>::get(Session *session)
+{
+    if (T *existing = find(session))
+        return *existing;
+    auto value = std::make_shared<T>();
+    T *raw = value.get();
+    session->slots().set(m_slot, std::move(value));
+    return *raw;
+}
+
+template<class T>
+void SessionData<T>::reset(Session *session)
+{
+    session->slots().set(m_slot, nullptr);
+}

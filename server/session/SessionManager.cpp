@@ -1,9 +1,11 @@
 #include "session/SessionManager.h"
 
 #include "auth/Crypto.h"
-#include "core/AuthThrottle.h"
-#include "core/Logging.h"
+#include "base/Logging.h"
 #include "net/Connection.h"
+#include "session/AuthThrottle.h"
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -37,7 +39,7 @@ Session *SessionManager::createSession(Connection *conn, bool directTls)
     m_unauthenticated.insert(session, addressKey);
     ++m_unauthenticatedByAddress[addressKey];
     qCDebug(lcSessions) << "session" << session->id() << "opened from" << conn->peerAddress().toString();
-    Q_EMIT sessionOpened(session->id());
+    run(Event::Opened, session);
     markDirty(session);
     return session;
 }
@@ -48,7 +50,7 @@ void SessionManager::authenticate(Session *session, const QString &username, con
     session->m_type = Session::Type::C2SUnbound;
     session->m_username = username;
     session->m_saslMechanism = mechanism;
-    Q_EMIT sessionAuthenticated(session->id(), username);
+    run(Event::Authenticated, session);
     markDirty(session);
 }
 
@@ -78,9 +80,7 @@ SessionManager::BindResult SessionManager::bindResource(Session *session, QStrin
     session->m_type = Session::Type::C2S;
     m_byFullJid.insert(full, session);
     m_byBareJid[full.bare()].append(session);
-    for (const auto &hook : m_bindHooks)
-        hook(session);
-    Q_EMIT sessionBound(session->id(), full.toString());
+    run(Event::Bound, session);
     markDirty(session);
     return BindResult::Bound;
 }
@@ -94,8 +94,7 @@ void SessionManager::destroySession(Session *session, std::optional<StreamError:
     qCDebug(lcSessions) << "destroying session" << id << (text.isEmpty() ? QString() : text);
 
     // While the session is still indexed, features say goodbye on its behalf.
-    for (const auto &hook : m_destroyHooks)
-        hook(session);
+    run(Event::Closed, session);
 
     session->close(condition, text);
     session->m_retired = true;
@@ -118,11 +117,21 @@ void SessionManager::destroySession(Session *session, std::optional<StreamError:
     m_closedSinceBatch.append(id);
     scheduleBatch();
 
-    QString reason = text;
-    if (reason.isEmpty() && condition)
-        reason = StreamError::conditionName(*condition);
-    Q_EMIT sessionClosed(id, reason);
     session->deleteLater();
+}
+
+void SessionManager::hook(Event event, SessionHook hook, int priority)
+{
+    auto &list = m_hooks[int(event)];
+    // Highest priority first; equal priorities in the order they were added.
+    const auto at = std::find_if(list.begin(), list.end(), [priority](const HookEntry &e) { return e.priority < priority; });
+    list.insert(at, {priority, std::move(hook)});
+}
+
+void SessionManager::run(Event event, Session *session)
+{
+    for (const HookEntry &entry : m_hooks[int(event)])
+        entry.hook(session);
 }
 
 void SessionManager::forgetUnauthenticated(Session *session)
@@ -187,7 +196,7 @@ void SessionManager::onPresenceChanged(Session *session, bool wasAvailable)
     else
         m_available.remove(session);
     if (available != wasAvailable)
-        Q_EMIT presenceChanged(session->id(), available);
+        run(Event::PresenceChanged, session);
     markDirty(session);
 }
 
@@ -197,7 +206,6 @@ void SessionManager::onInterestedChanged(Session *session)
         m_interested.insert(session);
     else
         m_interested.remove(session);
-    Q_EMIT interestedChanged(session->id(), session->isInterested());
     markDirty(session);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/ServerConfig.h"
+#include "base/ServerConfig.h"
 #include "session/Session.h"
 #include "session/SessionSnapshot.h"
 
@@ -55,12 +55,17 @@ public:
     QList<Session *> interestedResourcesOfUser(const Jid &bareJid) const;
     QList<SessionSnapshot> snapshots() const;
 
-    // Hooks for server features, run synchronously in the server thread.
+    // Session lifecycle events for modules, run synchronously in the server thread, highest
+    // priority first:
+    //   Opened           a connection was accepted (type c2s_unauthed)
+    //   Authenticated    SASL succeeded (c2s_unbound)
+    //   Bound            a resource is bound (c2s; e.g. load the roster)
+    //   PresenceChanged  the session became available or unavailable
+    //   Closed           the session is going away, still indexed and able to send (e.g.
+    //                    unavailable presence on the user's behalf)
+    enum class Event { Opened, Authenticated, Bound, PresenceChanged, Closed };
     using SessionHook = std::function<void(Session *)>;
-    // Before a connected resource goes away (unavailable presence on the user's behalf).
-    void addDestroyHook(SessionHook hook) { m_destroyHooks.push_back(std::move(hook)); }
-    // After a resource is bound (load the roster).
-    void addBindHook(SessionHook hook) { m_bindHooks.push_back(std::move(hook)); }
+    void hook(Event event, SessionHook hook, int priority = 0);
 
     // The console's XML view: only watched sessions pay for the traffic signal.
     void setWatched(quint64 id, bool watched);
@@ -73,12 +78,6 @@ public:
     void reportTraffic(quint64 sessionId, bool incoming, const QByteArray &data) { Q_EMIT traffic(sessionId, incoming, data); }
 
 Q_SIGNALS:
-    void sessionOpened(quint64 id);
-    void sessionAuthenticated(quint64 id, const QString &username);
-    void sessionBound(quint64 id, const QString &fullJid);
-    void presenceChanged(quint64 id, bool available);
-    void interestedChanged(quint64 id, bool interested);
-    void sessionClosed(quint64 id, const QString &reason);
     // The batch: every session that changed since the last one, and every one that went.
     void sessionsUpdated(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
     void traffic(quint64 sessionId, bool incoming, const QByteArray &data);
@@ -94,8 +93,13 @@ private:
     QHash<Jid, QList<Session *>> m_byBareJid;
     QSet<Session *> m_available;
     QSet<Session *> m_interested;
-    std::vector<SessionHook> m_destroyHooks;
-    std::vector<SessionHook> m_bindHooks;
+    void run(Event event, Session *session);
+    struct HookEntry
+    {
+        int priority;
+        SessionHook hook;
+    };
+    std::vector<HookEntry> m_hooks[5];
     void forgetUnauthenticated(Session *session);
     QHash<Session *, QString> m_unauthenticated;        // session → its address key
     QHash<QString, int> m_unauthenticatedByAddress;

@@ -1,4 +1,4 @@
-#include "core/AuthThrottle.h"
+#include "session/AuthThrottle.h"
 
 #include <QSignalSpy>
 #include <QTest>

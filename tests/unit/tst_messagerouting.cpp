@@ -1,4 +1,4 @@
-#include "features/MessageRouting.h"
+#include "modules/MessageRouting.h"
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include "features/RosterService.h"
+#include "modules/RosterService.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
 #include "storage/Database.h"

@@ -102,18 +102,19 @@ private Q_SLOTS:
         SessionManager manager;
         Session *a = boundSession(manager, u"alice"_s, u"one"_s);
         Session *b = boundSession(manager, u"alice"_s, u"two"_s);
-        QSignalSpy presenceSpy(&manager, &SessionManager::presenceChanged);
+        int presenceChanges = 0;
+        manager.hook(SessionManager::Event::PresenceChanged, [&](Session *) { ++presenceChanges; });
         a->setPresence(presence(5));
         b->setInterested(true);
         QCOMPARE(manager.availableResources(), QSet<Session *>{a});
         QCOMPARE(manager.interestedResources(), QSet<Session *>{b});
         QCOMPARE(manager.availableResourcesOfUser(Jid::parse(u"alice@localhost")), QList<Session *>{a});
         QCOMPARE(manager.interestedResourcesOfUser(Jid::parse(u"alice@localhost")), QList<Session *>{b});
-        QCOMPARE(presenceSpy.count(), 1);
+        QCOMPARE(presenceChanges, 1);
         // Seed: presence is reset to nil on unavailable presence.
         a->setPresence(XmlElement());
         QVERIFY(manager.availableResources().isEmpty());
-        QCOMPARE(presenceSpy.count(), 2);
+        QCOMPARE(presenceChanges, 2);
         a->setPresence(presence());
         manager.destroySession(a);
         manager.destroySession(b);
@@ -128,7 +129,7 @@ private Q_SLOTS:
         a->setPresence(presence());
         bool sawItIndexed = false;
         bool sawItAvailable = false;
-        manager.addDestroyHook([&](Session *s) {
+        manager.hook(SessionManager::Event::Closed, [&](Session *s) {
             sawItIndexed = manager.sessionByFullJid(s->fullJid()) == s;
             sawItAvailable = s->isAvailable();
         });

@@ -1,4 +1,4 @@
-#include "features/SubscriptionState.h"
+#include "modules/SubscriptionState.h"
 
 #include <QTest>
 

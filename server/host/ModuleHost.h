@@ -1,0 +1,135 @@
+#pragma once
+
+#include "routing/RouterEvent.h"
+#include "routing/StanzaRouter.h"
+#include "session/SessionManager.h"
+#include "xml/XmlElement.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class Database;
+class Module;
+class Session;
+class Stream;
+struct ServerConfig;
+
+// The one API a module receives when it is loaded (Prosody's moduleapi). Everything a module
+// hooks runs synchronously in the server thread; lists run highest priority first, equal
+// priorities in load order.
+class ModuleHost
+{
+public:
+    using Handler = StanzaRouter::Handler;
+    using DeliveryFilter = StanzaRouter::DeliveryFilter;
+    using SessionHook = SessionManager::SessionHook;
+    using AccountExists = std::function<bool(const QString &username)>;
+
+    enum class Stage { BeforeAuth, AfterAuth };
+    // Adds this module's children to the session's <stream:features/>.
+    using StreamFeature = std::function<void(Session *session, XmlElement &features)>;
+    // A top-level element that is not a stanza, by namespace; true: handled.
+    using ElementHandler = std::function<bool(Stream &stream, const XmlElement &element)>;
+
+    struct Identity
+    {
+        QString category;
+        QString type;
+        QString name;
+    };
+    struct Item
+    {
+        QString jid;
+        QString name;
+    };
+
+    ModuleHost(StanzaRouter *router, SessionManager *sessions, const ServerConfig *config, Database *database,
+               AccountExists accountExists);
+    ~ModuleHost();
+    ModuleHost(const ModuleHost &) = delete;
+    ModuleHost &operator=(const ModuleHost &) = delete;
+
+    // Keeps the module for the host's lifetime and calls its load().
+    Module &load(std::unique_ptr<Module> module);
+
+    // --- stanzas (StanzaRouter documents the order) ---
+    void hook(Event event, Handler handler, int priority = 0) { m_router->hook(event, std::move(handler), priority); }
+    void hookIq(bool set, Target target, const QString &ns, const QString &name, Handler handler, int priority = 0)
+    {
+        m_router->hookIq(set, target, ns, name, std::move(handler), priority);
+    }
+    void hookDelivery(DeliveryFilter filter, int priority = 0)
+    {
+        m_router->addDeliveryFilter(std::move(filter), priority);
+    }
+
+    // --- session lifecycle (SessionManager::Event) ---
+    void hookSession(SessionManager::Event event, SessionHook hook, int priority = 0)
+    {
+        m_sessions->hook(event, std::move(hook), priority);
+    }
+
+    // --- service discovery (XEP-0030), answered by the disco module ---
+    void addFeature(const QString &feature) { m_serverFeatures.append(feature); }          // the domain
+    void addAccountFeature(const QString &feature) { m_accountFeatures.append(feature); }  // bare JIDs
+    void addIdentity(const QString &category, const QString &type, const QString &name = QString())
+    {
+        m_identities.append({category, type, name});
+    }
+    void addItem(const QString &jid, const QString &name = QString()) { m_items.append({jid, name}); }
+    const QStringList &serverFeatures() const { return m_serverFeatures; }
+    const QStringList &accountFeatures() const { return m_accountFeatures; }
+    const QList<Identity> &identities() const { return m_identities; }
+    const QList<Item> &items() const { return m_items; }
+
+    // --- the stream ---
+    void addStreamFeature(Stage stage, StreamFeature feature, int priority = 0);
+    void handleElement(const QString &ns, ElementHandler handler, int priority = 0);
+    // Called by the c2s stream.
+    void collectStreamFeatures(Stage stage, Session *session, XmlElement &features) const;
+    bool dispatchElement(Stream &stream, const XmlElement &element) const;   // false: nobody
+
+    // --- configuration, storage, services ---
+    const ServerConfig &config() const { return *m_config; }
+    // A module's own key (declared in ModuleOptions), as written in the config file; the
+    // fallback when absent.
+    QString option(const QString &key, const QString &fallback = QString()) const;
+    qint64 optionInt(const QString &key, qint64 fallback) const;
+    bool optionBool(const QString &key, bool fallback) const;
+    Database *database() const { return m_database; }
+    // The module's own tables: runs the steps after the one last recorded for `module`
+    // (table module_schema), each in its own transaction. False with *error on failure.
+    bool migrate(const QString &module, const QStringList &steps, QString *error);
+
+    StanzaRouter &router() const { return *m_router; }
+    SessionManager &sessions() const { return *m_sessions; }
+    const QString &domain() const { return m_router->domain(); }
+    bool accountExists(const QString &username) const { return m_accountExists && m_accountExists(username); }
+    const AccountExists &accountLookup() const { return m_accountExists; }
+
+private:
+    template<class T>
+    struct Prioritized
+    {
+        int priority;
+        T value;
+    };
+
+    StanzaRouter *m_router;
+    SessionManager *m_sessions;
+    const ServerConfig *m_config;
+    Database *m_database;
+    AccountExists m_accountExists;
+    std::vector<std::unique_ptr<Module>> m_modules;
+    QStringList m_serverFeatures;
+    QStringList m_accountFeatures;
+    QList<Identity> m_identities;
+    QList<Item> m_items;
+    std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
+    QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
+};

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+// A config key a module declares (its class's static options(), collected by
+// StandardModules::options()). The config file accepts exactly the server's own keys and the
+// declared ones, checks the value's type here, and hands the module the value through
+// ModuleHost::option*; any other key is still refused with FILE:LINE.
+struct ModuleOption
+{
+    enum class Type { String, Integer, Boolean };
+
+    QString key;                 // lower case, '_' between words, as in the config file
+    Type type = Type::String;
+    qint64 min = 0;              // Integer only
+    qint64 max = 0;
+
+    // Empty when `value` fits; *normalised is what the module will read ("true"/"false" for a
+    // boolean, the decimal number for an integer).
+    QString check(const QString &value, QString *normalised) const;
+};
+
+using ModuleOptions = QList<ModuleOption>;

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "stanza/StreamError.h"
+
+#include <QString>
+#include <functional>
+
+class Session;
+
+// The client stream as the negotiation modules (STARTTLS, SASL) see it: what they may ask of
+// the stream state machine besides writing to the session.
+class Stream
+{
+public:
+    virtual ~Stream() = default;
+    virtual Session *session() const = 0;
+    // RFC 6120 §4.3.3: after STARTTLS or SASL success the client opens a new stream.
+    virtual void restart() = 0;
+    // A stream error, then the end of the session.
+    virtual void fail(StreamError::Condition condition, const QString &text = QString()) = 0;
+    // Stops reading (elements already parsed wait) until releaseInput(), which runs `first`,
+    // then handles the waiting elements and reads on, unless `first` held input again.
+    virtual void holdInput() = 0;
+    virtual void releaseInput(const std::function<void()> &first) = 0;
+};

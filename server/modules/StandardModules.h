@@ -1,0 +1,16 @@
+#pragma once
+
+#include "host/ModuleOption.h"
+
+class ModuleHost;
+struct C2SContext;
+
+// The modules every server loads, in load order (which breaks ties between equal priorities).
+// A new extension adds one line here.
+namespace StandardModules {
+// `negotiation`: what the STARTTLS and SASL modules need of the client streams; null (tests
+// of stanza modules) loads neither.
+void load(ModuleHost &host, const C2SContext *negotiation);
+// The config keys the standard modules declare (each module's static options()).
+ModuleOptions options();
+}
