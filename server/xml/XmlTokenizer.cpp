@@ -8,7 +8,7 @@
 #include <vector>
 
 using namespace Qt::StringLiterals;
-using Condition = StreamError::Condition;
+using Condition = XmlError;
 using namespace XmlChars;
 
 namespace {
