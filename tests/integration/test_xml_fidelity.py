@@ -75,6 +75,20 @@ def same_children(got, want):
     return len(got) == len(want) and all(same_tree(x, y) for x, y in zip(got, want))
 
 
+async def expect_alive(client, key, what):
+    """The message with id key; fails at once, with the reason, if the client lost its stream."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for stanza in client.received:
+            if stanza.xml.get("id") == key:
+                return stanza
+        if client.was_disconnected.is_set():
+            raise AssertionError(f"{client.boundjid} lost its stream waiting for {what} "
+                                 f"(stream errors {client.stream_errors})")
+        await asyncio.sleep(0.05)
+    return await expect(client, lambda s: s.xml.get("id") == key, what, timeout=0)
+
+
 class XmlFidelityTest(ImTestCase):
 
     def assert_payload(self, key, message_element):
@@ -89,7 +103,7 @@ class XmlFidelityTest(ImTestCase):
         for key, payload in PAYLOADS.items():
             alice.send_raw(message_xml(key, str(bob.boundjid), payload))
         for key in PAYLOADS:
-            got = await expect(bob, lambda s, k=key: s.xml.get("id") == k, f"message {key}")
+            got = await expect_alive(bob, key, f"message {key}")
             self.assert_payload(key, got.xml)
         await round_trip(bob)
         await round_trip(alice)
@@ -105,7 +119,7 @@ class XmlFidelityTest(ImTestCase):
 
         bob = await self.connect("bob", "desk")
         for key in PAYLOADS:
-            got = await expect(bob, lambda s, k=key: s.xml.get("id") == k, f"stored message {key}")
+            got = await expect_alive(bob, key, f"stored message {key}")
             self.assertIsNotNone(got.xml.find(f"{{{DELAY_NS}}}delay"), key)
             self.assert_payload(key, got.xml)
         await round_trip(bob)
