@@ -386,8 +386,9 @@ void XmlElement::serialize(QByteArray &out, const QString &inheritedXmlns) const
     const QString &ns = d->xmlns.isEmpty() && !d->noNamespace ? inheritedXmlns : d->xmlns;
     // The XML namespace is only ever the prefix xml, predeclared; the default namespace in
     // scope for the children stays what it was. The xmlns namespace cannot be written at all.
-    const bool xmlPrefixed = ns == XmlNamespace;
-    if (ns == XmlnsNamespace)
+    // (Lengths first: this runs for every element of every stanza.)
+    const bool xmlPrefixed = ns.size() == XmlNamespace.size() && ns == XmlNamespace;
+    if (ns.size() == XmlnsNamespace.size() && ns == XmlnsNamespace)
         return;
     out.append('<');
     if (xmlPrefixed)
@@ -399,7 +400,8 @@ void XmlElement::serialize(QByteArray &out, const QString &inheritedXmlns) const
         out.append('"');
     }
     for (const Attribute &a : std::as_const(d->attributes)) {
-        if (a.name.startsWith("xmlns:"_L1) && !writableDeclaration(a.name, a.value))
+        if (a.name.size() > 6 && a.name.front() == u'x' && a.name.startsWith("xmlns:"_L1)
+            && !writableDeclaration(a.name, a.value))
             continue;   // only a tree built in code can hold one
         out.append(' ');
         appendUtf8<Escape::None>(out, a.name);
