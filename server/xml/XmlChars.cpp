@@ -38,7 +38,8 @@ bool isQName(QByteArrayView name, qsizetype &colon)
             continue;
         }
         const bool ok = c < 0x80 ? (classOf(char(c)) & (first ? NameStart : NameByte)) != 0
-                                 : (first ? isNameStart(c) : isNameChar(c));
+                                 : (first ? isNameStart(c) && isPortableNameStart(c)
+                                          : isNameChar(c) && isPortableNameChar(c));
         if (!ok)
             return false;
         first = false;

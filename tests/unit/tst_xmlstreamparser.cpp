@@ -725,7 +725,7 @@ void tst_XmlStreamParser::accepted()
                   "<m xmlns=''/>"                                                     // the default undeclared
                   " &#32;&#x9; <![CDATA[ ]]> "                                        // whitespace all the same
                   "<m><![CDATA[]]></m>"
-                  "<a\xc2\xb7\xcc\x80\xf0\x90\x80\x80/>"_ba);   // U+00B7, U+0300, U+10000 after the start
+                  "<a\xc2\xb7\xcc\x80/>"_ba);   // U+00B7, U+0300 after the start (U+10000: namespaceRefusals)
     QVERIFY2(!recorder.failure, qPrintable(recorder.events.join(u'\n')));
     QCOMPARE(recorder.elements.size(), 6);
     const XmlElement first = recorder.elements.at(0);
@@ -747,7 +747,7 @@ void tst_XmlStreamParser::accepted()
     QCOMPARE(third.firstChildElement().xmlns(), u"jabber:client"_s);
     QCOMPARE(recorder.elements.at(3).xmlns(), QString());
     QVERIFY(recorder.elements.at(4).children().isEmpty());
-    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300\U00010000"_s);
+    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300"_s);
 }
 
 void tst_XmlStreamParser::namesAreShared()
@@ -878,6 +878,10 @@ void tst_XmlStreamParser::namespaceModel_data()
         << "<message xmlns:a='urn:s' xmlns:b='urn:s'><a:e b:t='1' a:u='2'/></message>"_ba
         << "<message><e xmlns=\"urn:s\" xmlns:b=\"urn:s\" b:t=\"1\" xmlns:a=\"urn:s\" a:u=\"2\"/></message>"_ba
         << u"e"_s << u"urn:s"_s << false;
+    QTest::newRow("portable-non-ascii-names")
+        << "<message><caf\xc3\xa9 xmlns='urn:c' na\xc3\xafve='1'><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
+        << "<message><caf\xc3\xa9 xmlns=\"urn:c\" na\xc3\xafve=\"1\"><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
+        << u"caf\u00e9/\u4e2d"_s << u"urn:c"_s << false;
     QTest::newRow("prefix-named-like-default")
         << "<message><stream:x xmlns:stream='urn:not-streams'/></message>"_ba
         << "<message><x xmlns=\"urn:not-streams\"/></message>"_ba
@@ -947,6 +951,12 @@ void tst_XmlStreamParser::namespaceRefusals_data()
     QTest::newRow("prefix-out-of-scope") << "<message><a xmlns:p='urn:p'/><p:b/></message>"_ba << Condition::BadNamespacePrefix;
     QTest::newRow("same-expanded-attribute") << "<e xmlns:a='urn:s' xmlns:b='urn:s' a:t='1' b:t='2'/>"_ba << Condition::NotWellFormed;
     QTest::newRow("xml-attribute-twice") << "<e xml:lang='en' xml:lang='de'/>"_ba << Condition::NotWellFormed;
+    // Names only XML 1.0 Fifth Edition allows: the recipients' parsers (expat) would drop the
+    // stream (XmlPortableNames.cpp). Found by the libexpat judge in fuzz_streamparser.
+    QTest::newRow("fifth-edition-attribute-name") << "<starttls \xef\xba\xbfto='x'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("fifth-edition-element-name") << "<message><\xef\xba\xbf/></message>"_ba << Condition::NotWellFormed;
+    QTest::newRow("supplementary-plane-name") << "<message><\xf0\x90\x80\x80/></message>"_ba << Condition::NotWellFormed;
+    QTest::newRow("fifth-edition-prefix") << "<message><\xe2\x81\xb0:e xmlns:\xe2\x81\xb0='urn:p'/></message>"_ba << Condition::NotWellFormed;
 }
 
 void tst_XmlStreamParser::namespaceRefusals()
