@@ -2,12 +2,24 @@
 
 #include <expat.h>
 
+#include <QStringDecoder>
+
+#include <cstring>
+
 using namespace Qt::StringLiterals;
 
 namespace {
 
 constexpr char Separator = '\x01';   // a C0 control cannot occur in a name or URI
 constexpr auto XmlNamespace = "http://www.w3.org/XML/1998/namespace"_L1;
+
+// Keeps a leading U+FEFF (QString::fromUtf8 drops it as a byte order mark): expat hands text
+// over in pieces, and a piece may well start with that character.
+QString decode(const char *utf8, qsizetype size)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    return decoder.decode(QByteArrayView(utf8, size));
+}
 
 struct Builder
 {
@@ -18,7 +30,7 @@ struct Builder
 // "uri\x01local" or "local" as expat reports names in namespace mode.
 void split(const XML_Char *raw, QString *uri, QString *local)
 {
-    const QString name = QString::fromUtf8(raw);
+    const QString name = decode(raw, qsizetype(std::strlen(raw)));
     const qsizetype at = name.indexOf(QChar(u'\x01'));
     if (at < 0) {
         *uri = QString();
@@ -45,7 +57,7 @@ void XMLCALL onStart(void *user, const XML_Char *name, const XML_Char **attribut
     for (const XML_Char **a = attributes; *a; a += 2) {
         QString attrUri, attrLocal;
         split(a[0], &attrUri, &attrLocal);
-        element.setAttribute(attributeKey(attrUri, attrLocal), QString::fromUtf8(a[1]));
+        element.setAttribute(attributeKey(attrUri, attrLocal), decode(a[1], qsizetype(std::strlen(a[1]))));
     }
     b->stack.append(element);
 }
@@ -64,7 +76,7 @@ void XMLCALL onText(void *user, const XML_Char *text, int length)
 {
     auto *b = static_cast<Builder *>(user);
     if (b->stack.size() > 1)
-        b->stack.last().appendText(QString::fromUtf8(text, length));
+        b->stack.last().appendText(decode(text, length));
 }
 
 struct Scope

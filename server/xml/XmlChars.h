@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArrayView>
+#include <QString>
 #include <QtGlobal>
 
 #include <array>
@@ -102,6 +103,9 @@ bool isNameChar(char32_t c);
 // recipients' parsers (libexpat and others) accept: see XmlPortableNames.cpp.
 bool isPortableNameStart(char32_t c);
 bool isPortableNameChar(char32_t c);
+// Decodes valid UTF-8 keeping a leading U+FEFF: QString::fromUtf8 drops one as a byte order
+// mark, which in a text run or value is a character the sender wrote.
+QString fromUtf8(QByteArrayView utf8);
 // §2.2 Char.
 bool isXmlChar(char32_t c);
 // Namespaces in XML 1.0 §4 QName: an NCName, or two joined by one colon. colon is its offset,

@@ -882,6 +882,10 @@ void tst_XmlStreamParser::namespaceModel_data()
         << "<message><caf\xc3\xa9 xmlns='urn:c' na\xc3\xafve='1'><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
         << "<message><caf\xc3\xa9 xmlns=\"urn:c\" na\xc3\xafve=\"1\"><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
         << u"caf\u00e9/\u4e2d"_s << u"urn:c"_s << false;
+    QTest::newRow("leading-zwnbsp-kept")   // U+FEFF starting a text run and a value is no BOM
+        << "<message><body a='\xef\xbb\xbfv'>\xef\xbb\xbfhi</body></message>"_ba
+        << "<message><body a=\"\xef\xbb\xbfv\">\xef\xbb\xbfhi</body></message>"_ba
+        << u"body"_s << u"jabber:client"_s << false;
     QTest::newRow("prefix-named-like-default")
         << "<message><stream:x xmlns:stream='urn:not-streams'/></message>"_ba
         << "<message><x xmlns=\"urn:not-streams\"/></message>"_ba
