@@ -2,8 +2,11 @@
 # Runs every libFuzzer target (fuzz/) for FUZZ_SECONDS (default 60) each, built with clang,
 # coverage guidance, ASan and UBSan, starting from a copy of the checked-in corpus, and prints
 # executions per second and coverage. Exits non-zero if any target crashed, leaked or timed out
-# (the reproducer is left in the run directory and named in the table).
+# (the reproducer is left in the run directory, named in the table, and printed in hex and
+# base64 with the end of the fuzzer's log).
 #   bench/fuzz.sh [TARGET...]        FUZZ_SECONDS=60 FUZZ_BUILD_DIR=build-fuzz JOBS=2
+#   FUZZ_STEP=build bench/fuzz.sh    only configure and build the targets
+#   FUZZ_STEP=run bench/fuzz.sh T    only run (the build is done), as the CTest tests do
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v clang++ >/dev/null; then
@@ -15,11 +18,16 @@ jobs=${JOBS:-2}
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_streamparser fuzz_jid fuzz_sasl fuzz_stanzas)
 
-if [[ ! -f "$build_dir/build.ninja" ]]; then
-  CXX=clang++ CC=clang cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSWITCHBOARD_FUZZ=ON -DSWITCHBOARD_SANITIZE=ON >/dev/null
+step=${FUZZ_STEP:-all}
+
+if [[ $step != run ]]; then
+  if [[ ! -f "$build_dir/build.ninja" ]]; then
+    CXX=clang++ CC=clang cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSWITCHBOARD_FUZZ=ON -DSWITCHBOARD_SANITIZE=ON >/dev/null
+  fi
+  cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
+  [[ $step == build ]] && exit 0
 fi
-cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -33,8 +41,17 @@ for t in "${targets[@]}"; do
   result=clean
   if ! (cd "$work" && "$build_dir/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 \
           -rss_limit_mb=4096 -timeout=10 corpus >run.log 2>&1); then
-    result="FAILED: $(ls "$work" | grep -E '^(crash|leak|timeout|oom)-' | head -1) (see $work/run.log)"
+    reproducer=$(ls "$work" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | head -1 || true)
+    result="FAILED: ${reproducer:-no reproducer} (see $work/run.log)"
     failed=1
+    echo "=== $t failed; the end of its log:" >&2
+    tail -n 60 "$work/run.log" >&2
+    if [[ -n $reproducer ]]; then
+      echo "=== reproducer $work/$reproducer ($(stat -c %s "$work/$reproducer") bytes), hex:" >&2
+      head -c 4096 "$work/$reproducer" | od -An -tx1 -v >&2
+      echo "=== base64 (save it with: base64 -d > fuzz/corpus/$t/NAME):" >&2
+      head -c 65536 "$work/$reproducer" | base64 -w0 >&2; echo >&2
+    fi
   fi
   log="$work/run.log"
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)

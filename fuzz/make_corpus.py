@@ -14,6 +14,19 @@ HEADER = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
           b"xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>")
 
 
+NAMESPACE_FORMS = {
+    "xml-prefixed": b"<xml:data xmlns:x='urn:example:x' x:kind='v'/>",
+    "xml-prefixed-children": b"<xml:data><inner>t</inner><y xmlns='urn:y'/></xml:data>",
+    "xml-lang": b"<subject xml:lang='de'>B</subject><x xmlns='urn:x' xml:lang='fr'><y xml:lang='en'>t</y></x>",
+    "rebound-prefix": b"<p:a xmlns:p='urn:1' p:x='1'><p:b xmlns:p='urn:2' p:y='2'>t</p:b><p:c p:z='3'/></p:a>",
+    "undeclared-default": b"<outer xmlns='urn:a'><inner xmlns=''><leaf>t</leaf></inner><back/></outer>",
+    "foreign-attributes": b"<f:e xmlns:f='urn:f' xmlns:g='urn:g' g:attr='1' f:attr='2' plain='3'>x<g:c/>y</f:e>",
+    "one-uri-two-prefixes": b"<e xmlns='urn:s' xmlns:a='urn:s' a:t='1'><a:i/></e>",
+    "refused-xml-uri": b"<e xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+    "refused-xmlns-prefix": b"<xmlns:e/>",
+}
+
+
 def write(target, name, data):
     directory = os.path.join(HERE, "corpus", target)
     os.makedirs(directory, exist_ok=True)
@@ -44,6 +57,11 @@ def streamparser():
     write("fuzz_streamparser", "nul", whole + HEADER + b"<message><body>a\x00b</body></message>")
     write("fuzz_streamparser", "comment-pi", whole + HEADER + b"<m><!-- c --><?pi x?></m>")
     write("fuzz_streamparser", "prefixes", whole + HEADER + b"<p:m xmlns:p='urn:p' p:a='1' xml:lang='en'><q xmlns='urn:q'/></p:m>")
+    # Every namespace form (docs/ARCHITECTURE.md, "XML namespace model"), so the replay always
+    # sends each through the serialiser and, where built in, libexpat.
+    for name, payload in NAMESPACE_FORMS.items():
+        write("fuzz_streamparser", "ns-" + name, whole + HEADER + b"<message>" + payload + b"</message>")
+    write("fuzz_streamparser", "ns-stanza-no-namespace", whole + HEADER + b"<message xmlns=''><body>x</body></message>")
     write("fuzz_streamparser", "big", small + HEADER + b"<message><body>" + b"x" * 700 + b"</body></message>")
 
 
@@ -97,6 +115,9 @@ def stanzas():
                                   b"<iq type='get' id='d' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
                                   b"<iq type='get' id='i' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>"
                                   b"<iq type='get' id='v' to='localhost'><query xmlns='jabber:iq:version'/></iq>")
+    for name, payload in NAMESPACE_FORMS.items():
+        seed("ns-" + name, 0, b"<message to='bob@localhost/fuzz' type='chat' id='n'><body>x</body>" + payload
+             + b"</message><message to='bob@localhost' type='chat'>" + payload + b"</message>")
     seed("errors", 0, b"<message to='a@b@c'/><iq type='get'/><iq type='set' id='x'><a xmlns='u'/><b xmlns='u'/></iq>"
                       b"<message to='x@remote.example'><body/></message><iq type='result' id='z' to='bob@localhost/fuzz'/>")
 

@@ -5,6 +5,7 @@
 //   fuzz_X_replay [-runs=N] [-seed=S] DIR_OR_FILE...
 
 #include <algorithm>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,9 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -29,8 +33,64 @@ Bytes readFile(const std::filesystem::path &path)
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// The input being run, for the crash report: a crash (abort from a target's own check, or a
+// signal) prints it in hex and base64 and writes it to replay-crash-<pid> in the working
+// directory, so a failed CI run can be reproduced. Only async-signal-safe calls in the handler.
+const Bytes *current = nullptr;
+char currentName[512];
+
+void say(const char *text, size_t n = size_t(-1))
+{
+    if (n == size_t(-1))
+        n = std::strlen(text);
+    while (n > 0) {
+        const ssize_t w = ::write(2, text, n);
+        if (w <= 0)
+            return;
+        text += w;
+        n -= size_t(w);
+    }
+}
+
+void onCrash(int sig)
+{
+    if (current) {
+        const Bytes &in = *current;
+        say("\n=== replay crashed on ");
+        say(currentName);
+        char path[64];
+        std::snprintf(path, sizeof path, "replay-crash-%d", int(getpid()));
+        const int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            if (!in.empty() && ::write(fd, in.data(), in.size()) < 0) {}
+            ::close(fd);
+            say(", saved as ");
+            say(path);
+        }
+        say("\n=== hex:\n");
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < in.size() && i < 4096; ++i) {
+            const char pair[3] = {digits[in[i] >> 4], digits[in[i] & 15], (i % 16 == 15) ? '\n' : ' '};
+            say(pair, 3);
+        }
+        say("\n=== base64:\n");
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (size_t i = 0; i < in.size() && i < 65536; i += 3) {
+            const unsigned v = unsigned(in[i]) << 16 | (i + 1 < in.size() ? unsigned(in[i + 1]) << 8 : 0)
+                | (i + 2 < in.size() ? unsigned(in[i + 2]) : 0);
+            const char quad[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < in.size() ? b64[(v >> 6) & 63] : '=',
+                                  i + 2 < in.size() ? b64[v & 63] : '='};
+            say(quad, 4);
+        }
+        say("\n");
+    }
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
 void run(const Bytes &input)
 {
+    current = &input;
     // A copy of exactly the input's size, so that a sanitizer sees any read past its end.
     auto *copy = static_cast<uint8_t *>(std::malloc(input.empty() ? 1 : input.size()));
     if (!input.empty())
@@ -121,11 +181,18 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: %s [-runs=N] [-seed=S] CORPUS_DIR_OR_FILE...\n", argv[0]);
         return 2;
     }
-    for (const Bytes &input : corpus)
-        run(input);
+    for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+        std::signal(sig, onCrash);
+    for (size_t i = 0; i < corpus.size(); ++i) {
+        std::snprintf(currentName, sizeof currentName, "corpus input %zu (in sorted order)", i);
+        run(corpus[i]);
+    }
     std::mt19937 random(seed);
-    for (long i = 0; i < runs; ++i)
-        run(mutate(corpus, random));
+    for (long i = 0; i < runs; ++i) {
+        const Bytes input = mutate(corpus, random);
+        std::snprintf(currentName, sizeof currentName, "mutation %ld (-seed=%u)", i, seed);
+        run(input);
+    }
     std::printf("replayed %zu corpus inputs and %ld mutations: no crash\n", corpus.size(), runs);
     return 0;
 }

@@ -6,12 +6,15 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev
-          libssl-dev libidn-dev libidn2-dev)
+          libssl-dev libidn-dev libidn2-dev
+          libexpat1-dev)   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-slixmpp xvfb clang)   # clang: libFuzzer (bench/fuzz.sh)
+  packages+=(python3 python3-slixmpp xvfb)
+  packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
+  packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
 fi
 

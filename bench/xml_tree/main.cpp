@@ -73,7 +73,7 @@ struct TreeHandler : XmlStreamParser::Handler
             kept.append(element);
     }
     void streamClosed() override {}
-    void streamFailed(StreamError::Condition, const QString &text) override
+    void streamFailed(XmlStreamParser::Error, const QString &text) override
     {
         std::fprintf(stderr, "parser failed: %s\n", qPrintable(text));
     }
@@ -181,7 +181,7 @@ int runIdle()
         void streamOpened(const XmlElement &, const QString &) override {}
         void elementReceived(const XmlElement &) override { ++elements; }
         void streamClosed() override {}
-        void streamFailed(StreamError::Condition, const QString &) override {}
+        void streamFailed(XmlStreamParser::Error, const QString &) override {}
     } handler;
     // A first parser warms whatever is shared between parsers (none of it is per session).
     XmlStreamParser warm(&handler);

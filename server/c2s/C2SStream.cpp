@@ -26,6 +26,23 @@ bool isStanza(const XmlElement &element)
     const QString name = element.name();
     return element.xmlns() == ClientNs && (name == u"message" || name == u"presence" || name == u"iq");
 }
+// RFC 6120 §4.9.3: the stream error for each way the XML layer refuses input.
+StreamError::Condition streamErrorFor(XmlStreamParser::Error error)
+{
+    using Error = XmlStreamParser::Error;
+    using Condition = StreamError::Condition;
+    switch (error) {
+    case Error::NotWellFormed: return Condition::NotWellFormed;
+    case Error::RestrictedXml: return Condition::RestrictedXml;
+    case Error::InvalidNamespace: return Condition::InvalidNamespace;
+    case Error::BadNamespacePrefix: return Condition::BadNamespacePrefix;
+    case Error::BadFormat: return Condition::BadFormat;
+    case Error::PolicyViolation: return Condition::PolicyViolation;
+    case Error::UnsupportedEncoding: return Condition::UnsupportedEncoding;
+    }
+    return Condition::UndefinedCondition;
+}
+
 } // namespace
 
 C2SStream::C2SStream(Session *session, const C2SContext *context)
@@ -258,9 +275,9 @@ void C2SStream::streamClosed()
     m_context->sessions->destroySession(m_session, std::nullopt, u"Stream closed by client"_s);
 }
 
-void C2SStream::streamFailed(StreamError::Condition condition, const QString &text)
+void C2SStream::streamFailed(XmlStreamParser::Error error, const QString &text)
 {
-    fail(condition, text);
+    fail(streamErrorFor(error), text);
 }
 
 void C2SStream::elementReceived(const XmlElement &element)

@@ -2,6 +2,7 @@
 
 #include "host/Stream.h"
 #include "net/Connection.h"
+#include "stanza/StreamError.h"
 #include "xml/XmlStreamParser.h"
 
 #include <QBasicTimer>
@@ -51,7 +52,7 @@ private:
     void streamOpened(const XmlElement &header, const QString &streamNamespace) override;
     void elementReceived(const XmlElement &element) override;
     void streamClosed() override;
-    void streamFailed(StreamError::Condition condition, const QString &text) override;
+    void streamFailed(XmlStreamParser::Error error, const QString &text) override;
 
     void sendStreamHeader(const XmlElement &clientHeader);
     void sendFeatures();

@@ -20,7 +20,7 @@ public:
             element = e;
     }
     void streamClosed() override {}
-    void streamFailed(StreamError::Condition, const QString &) override { failed = true; }
+    void streamFailed(XmlStreamParser::Error, const QString &) override { failed = true; }
 };
 } // namespace
 

@@ -1,5 +1,7 @@
 #include "xml/XmlChars.h"
 
+#include <QStringDecoder>
+
 namespace XmlChars {
 
 bool isNameStart(char32_t c)
@@ -13,6 +15,14 @@ bool isNameStart(char32_t c)
 bool isNameChar(char32_t c)
 {
     return isNameStart(c) || c == 0xb7 || (c >= 0x300 && c <= 0x36f) || (c >= 0x203f && c <= 0x2040);
+}
+
+QString fromUtf8(QByteArrayView utf8)
+{
+    if (utf8.size() < 3 || uchar(utf8[0]) != 0xef || uchar(utf8[1]) != 0xbb || uchar(utf8[2]) != 0xbf)
+        return QString::fromUtf8(utf8);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    return decoder.decode(utf8);
 }
 
 bool isXmlChar(char32_t c)
@@ -38,7 +48,8 @@ bool isQName(QByteArrayView name, qsizetype &colon)
             continue;
         }
         const bool ok = c < 0x80 ? (classOf(char(c)) & (first ? NameStart : NameByte)) != 0
-                                 : (first ? isNameStart(c) : isNameChar(c));
+                                 : (first ? isNameStart(c) && isPortableNameStart(c)
+                                          : isNameChar(c) && isPortableNameChar(c));
         if (!ok)
             return false;
         first = false;

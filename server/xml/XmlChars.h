@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArrayView>
+#include <QString>
 #include <QtGlobal>
 
 #include <array>
@@ -98,10 +99,17 @@ void appendUtf8(Out &out, char32_t c)
 // §2.3 NameStartChar and NameChar, for code points >= 0x80 (ASCII goes through the table).
 bool isNameStart(char32_t c);
 bool isNameChar(char32_t c);
+// The subset of those that XML 1.0 Fourth Edition (Appendix B) allows too, which is what the
+// recipients' parsers (libexpat and others) accept: see XmlPortableNames.cpp.
+bool isPortableNameStart(char32_t c);
+bool isPortableNameChar(char32_t c);
+// Decodes valid UTF-8 keeping a leading U+FEFF: QString::fromUtf8 drops one as a byte order
+// mark, which in a text run or value is a character the sender wrote.
+QString fromUtf8(QByteArrayView utf8);
 // §2.2 Char.
 bool isXmlChar(char32_t c);
 // Namespaces in XML 1.0 §4 QName: an NCName, or two joined by one colon. colon is its offset,
-// or -1. name must be valid UTF-8.
+// or -1. name must be valid UTF-8. Non-ASCII characters must also be portable (above).
 bool isQName(QByteArrayView name, qsizetype &colon);
 
 } // namespace XmlChars

@@ -11,11 +11,26 @@ public:
     QList<XmlElement::Attribute> attributes;
     QList<XmlElement> children;
     bool isText = false;
+    bool noNamespace = false;   // explicitly in no namespace (xmlns='')
 };
 
 namespace {
 
 enum class Escape { None, Text, Attribute };
+
+// Namespaces in XML 1.0 §3: bound to the prefix xml only (and never declared when written),
+// and to nothing at all.
+constexpr auto XmlNamespace = "http://www.w3.org/XML/1998/namespace"_L1;
+constexpr auto XmlnsNamespace = "http://www.w3.org/2000/xmlns/"_L1;
+
+// A namespace declaration attribute (xmlns:p='uri') that may be written: not for the reserved
+// prefixes, not to their namespaces, not empty (undeclaring a prefix is Namespaces 1.1).
+bool writableDeclaration(QStringView name, const QString &uri)
+{
+    const QStringView prefix = name.sliced(6);
+    return !prefix.isEmpty() && prefix != "xml"_L1 && prefix != "xmlns"_L1 && !uri.isEmpty()
+        && uri != XmlNamespace && uri != XmlnsNamespace;
+}
 
 const QList<XmlElement::Attribute> &emptyAttributes()
 {
@@ -158,6 +173,23 @@ void XmlElement::setXmlns(const QString &xmlns)
     if (d->isText)
         return;
     d->xmlns = xmlns;
+    if (!xmlns.isEmpty())
+        d->noNamespace = false;
+}
+
+bool XmlElement::isInNoNamespace() const
+{
+    return d && d->noNamespace;
+}
+
+void XmlElement::setInNoNamespace()
+{
+    if (!d)
+        d = new XmlElementData;
+    if (d->isText)
+        return;
+    d->xmlns = QString();
+    d->noNamespace = true;
 }
 
 bool XmlElement::hasAttribute(const QString &name) const
@@ -350,16 +382,27 @@ void XmlElement::serialize(QByteArray &out, const QString &inheritedXmlns) const
     }
     if (d->name.isEmpty())
         return;
+    // An empty namespace means "the default in scope", unless it is explicitly none.
+    const QString &ns = d->xmlns.isEmpty() && !d->noNamespace ? inheritedXmlns : d->xmlns;
+    // The XML namespace is only ever the prefix xml, predeclared; the default namespace in
+    // scope for the children stays what it was. The xmlns namespace cannot be written at all.
+    // (Lengths first: this runs for every element of every stanza.)
+    const bool xmlPrefixed = ns.size() == XmlNamespace.size() && ns == XmlNamespace;
+    if (ns.size() == XmlnsNamespace.size() && ns == XmlnsNamespace)
+        return;
     out.append('<');
+    if (xmlPrefixed)
+        out.append("xml:", 4);
     appendUtf8<Escape::None>(out, d->name);
-    // An empty namespace means "the parent's": trees built in code leave it unset on children.
-    const QString &ns = d->xmlns.isEmpty() ? inheritedXmlns : d->xmlns;
-    if (ns != inheritedXmlns) {
+    if (!xmlPrefixed && ns != inheritedXmlns) {
         out.append(" xmlns=\"", 8);
-        appendUtf8<Escape::Attribute>(out, ns);
+        appendUtf8<Escape::Attribute>(out, ns);   // empty: xmlns="" undeclares (§6.2)
         out.append('"');
     }
     for (const Attribute &a : std::as_const(d->attributes)) {
+        if (a.name.size() > 6 && a.name.front() == u'x' && a.name.startsWith("xmlns:"_L1)
+            && !writableDeclaration(a.name, a.value))
+            continue;   // only a tree built in code can hold one
         out.append(' ');
         appendUtf8<Escape::None>(out, a.name);
         out.append("=\"", 2);
@@ -371,9 +414,12 @@ void XmlElement::serialize(QByteArray &out, const QString &inheritedXmlns) const
         return;
     }
     out.append('>');
+    const QString &childDefault = xmlPrefixed ? inheritedXmlns : ns;
     for (const XmlElement &child : std::as_const(d->children))
-        child.serialize(out, ns);
+        child.serialize(out, childDefault);
     out.append("</", 2);
+    if (xmlPrefixed)
+        out.append("xml:", 4);
     appendUtf8<Escape::None>(out, d->name);
     out.append('>');
 }
@@ -398,7 +444,7 @@ bool XmlElement::operator==(const XmlElement &other) const
     if (isNull() || other.isNull())
         return isNull() == other.isNull() && isText() == other.isText();
     return d->isText == other.d->isText && d->name == other.d->name && d->xmlns == other.d->xmlns
-        && d->text == other.d->text && d->attributes == other.d->attributes
+        && d->noNamespace == other.d->noNamespace && d->text == other.d->text && d->attributes == other.d->attributes
         && d->children == other.d->children;
 }
 

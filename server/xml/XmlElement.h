@@ -33,9 +33,17 @@ public:
     bool isNull() const;
     bool isText() const;
 
+    // The local name: prefixes are not kept, the namespace says it all.
     QString name() const;
+    // The namespace URI; empty both for "the parent's" (trees built in code) and for "no
+    // namespace" (isInNoNamespace(), what the parser gives for an unqualified element).
     QString xmlns() const;
+    // Clears isInNoNamespace() when xmlns is not empty.
     void setXmlns(const QString &xmlns);
+    // In no namespace even under a namespaced parent, written with xmlns='' there (Namespaces
+    // in XML 1.0 §6.2). The parser marks every element that is in no namespace this way.
+    bool isInNoNamespace() const;
+    void setInNoNamespace();
 
     bool hasAttribute(const QString &name) const;
     QString attribute(const QString &name, const QString &defaultValue = QString()) const;
@@ -68,9 +76,14 @@ public:
     // For a text node, its text; for an element, text().
     QString textContent() const;
 
-    // Serialises with the xmlns attribute written only where it differs from the parent's.
-    // An element whose xmlns() is empty takes its parent's namespace (no xmlns='' is written),
-    // which suits trees built in code; text is written escaped, attribute values in "quotes".
+    // Serialises as namespace-well-formed XML (docs/ARCHITECTURE.md, "XML namespace model"),
+    // inheritedXmlns being the default namespace in scope where it is written. The default
+    // namespace is declared (xmlns='…') only where it changes, xmlns='' included for an element
+    // in no namespace; an element in the XML namespace is written xml:name, never declared.
+    // An element whose xmlns() is empty and not isInNoNamespace() takes the default namespace in
+    // scope, which suits trees built in code. Namespace declarations among the attributes that
+    // Namespaces in XML forbids are left out, and so is an element in the xmlns namespace (no
+    // way to write it exists). Text is escaped, attribute values are in "quotes".
     QByteArray toXml(const QString &inheritedXmlns = QString()) const;
     QString toString(const QString &inheritedXmlns = QString()) const;
 

@@ -1,5 +1,7 @@
 #include "xml/XmlNamePool.h"
 
+#include "xml/XmlChars.h"
+
 #include <QHash>
 
 namespace {
@@ -31,7 +33,7 @@ QString string(QByteArrayView utf8)
     const auto found = entries.constFind(QByteArray::fromRawData(utf8.data(), utf8.size()));
     if (found != entries.constEnd())
         return found.value();
-    QString text = QString::fromUtf8(utf8);
+    QString text = XmlChars::fromUtf8(utf8);
     if (fits(entries, utf8))
         entries.insert(utf8.toByteArray(), text);
     return text;
@@ -45,7 +47,7 @@ QByteArray bytes(QByteArrayView utf8)
         return found.key();
     if (!fits(entries, utf8))
         return utf8.toByteArray();
-    return entries.insert(utf8.toByteArray(), QString::fromUtf8(utf8)).key();
+    return entries.insert(utf8.toByteArray(), XmlChars::fromUtf8(utf8)).key();
 }
 
 } // namespace XmlNamePool

@@ -57,7 +57,7 @@ void XmlStreamParser::resetNow()
     m_scanner = Scanner();
 }
 
-void XmlStreamParser::fail(StreamError::Condition condition, const QString &text)
+void XmlStreamParser::fail(XmlError condition, const QString &text)
 {
     if (m_failed)
         return;
@@ -91,7 +91,7 @@ void XmlStreamParser::feed(const QByteArray &input)
         const uchar b0 = uchar(data[0]);
         const uchar b1 = uchar(data[1]);
         if ((b0 == 0xfe && b1 == 0xff) || (b0 == 0xff && b1 == 0xfe) || b0 == 0 || b1 == 0) {
-            fail(StreamError::Condition::UnsupportedEncoding, u"The stream must be UTF-8"_s);
+            fail(XmlError::UnsupportedEncoding, u"The stream must be UTF-8"_s);
             return;
         }
     }
@@ -116,7 +116,7 @@ void XmlStreamParser::feed(const QByteArray &input)
 
 XmlStreamParser::Violation XmlStreamParser::scan(const QByteArray &data)
 {
-    using Condition = StreamError::Condition;
+    using Condition = XmlError;
     Scanner &s = m_scanner;
     const qint64 maxBytes = m_limits.maxStanzaBytes;
     const char *const bytes = data.constData();
@@ -304,13 +304,13 @@ bool XmlStreamParser::startElement(const XmlTokenizer::StartTag &tag)
     // The scanner enforces these limits first; this is a second line.
     if (tag.attributes.size() + tag.declarations > m_limits.maxAttributes
         || m_stack.size() + 1 > m_limits.maxDepth) {
-        fail(StreamError::Condition::PolicyViolation, u"Stanza exceeds a depth or attribute limit"_s);
+        fail(XmlError::PolicyViolation, u"Stanza exceeds a depth or attribute limit"_s);
         return false;
     }
 
     if (!m_inStream) {
         if (tag.name != "stream"_L1 || tag.namespaceUri != StreamsNamespace) {
-            fail(StreamError::Condition::InvalidNamespace,
+            fail(XmlError::InvalidNamespace,
                  u"The root element must be <stream> in %1"_s.arg(StreamsNamespace));
             return false;
         }
@@ -323,6 +323,9 @@ bool XmlStreamParser::startElement(const XmlTokenizer::StartTag &tag)
     }
 
     XmlElement element(tag.name, tag.namespaceUri);
+    // Unqualified under a namespaced parent (xmlns=''): kept apart from "the parent's".
+    if (tag.namespaceUri.isEmpty())
+        element.setInNoNamespace();
     for (const XmlTokenizer::Attribute &attribute : tag.attributes) {
         // A prefix other than xml: needs its declaration to travel with the element, or the
         // serialised copy would use an unbound prefix.
@@ -362,7 +365,7 @@ bool XmlStreamParser::characters(const QString &text)
     return true;
 }
 
-void XmlStreamParser::failed(StreamError::Condition condition, const QString &text)
+void XmlStreamParser::failed(XmlError condition, const QString &text)
 {
     fail(condition, text);
 }

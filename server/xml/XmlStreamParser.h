@@ -2,7 +2,7 @@
 
 #include "xml/XmlElement.h"
 #include "xml/XmlTokenizer.h"
-#include "stanza/StreamError.h"
+#include "xml/XmlError.h"
 
 #include <QByteArray>
 
@@ -15,6 +15,9 @@
 class XmlStreamParser : private XmlTokenizer::Sink
 {
 public:
+    // Why the stream was refused; the XMPP layer maps it to a stream error.
+    using Error = XmlError;
+
     class Handler
     {
     public:
@@ -25,7 +28,7 @@ public:
         virtual void streamOpened(const XmlElement &header, const QString &streamNamespace) = 0;
         virtual void elementReceived(const XmlElement &element) = 0;
         virtual void streamClosed() = 0;
-        virtual void streamFailed(StreamError::Condition condition, const QString &text) = 0;
+        virtual void streamFailed(Error error, const QString &text) = 0;
     };
 
     // Breaking any of these is policy-violation, detected at the exact offending byte.
@@ -82,11 +85,11 @@ private:
         qint64 boundary = 0;   // offset just past the last complete top-level item
     };
     void resetNow();
-    void fail(StreamError::Condition condition, const QString &text);
+    void fail(XmlError condition, const QString &text);
     struct Violation
     {
         qsizetype index = -1;   // in the scanned data; -1 if none
-        StreamError::Condition condition = StreamError::Condition::PolicyViolation;
+        XmlError condition = XmlError::PolicyViolation;
         QString text;
     };
     // The first byte of data that breaks a limit or is not UTF-8.
@@ -97,7 +100,7 @@ private:
     bool startElement(const XmlTokenizer::StartTag &tag) override;
     bool endElement(int depth) override;
     bool characters(const QString &text) override;
-    void failed(StreamError::Condition condition, const QString &text) override;
+    void failed(XmlError condition, const QString &text) override;
 
     Handler *m_handler;
     Limits m_limits;

@@ -8,7 +8,7 @@
 #include <vector>
 
 using namespace Qt::StringLiterals;
-using Condition = StreamError::Condition;
+using Condition = XmlError;
 using namespace XmlChars;
 
 namespace {
@@ -379,7 +379,7 @@ bool XmlTokenizer::decode(QByteArrayView raw, Mode mode, bool intern, QString &o
         if (n == 0)
             out = u""_s;
         else
-            out = intern ? XmlNamePool::string(raw) : QString::fromUtf8(raw);
+            out = intern ? XmlNamePool::string(raw) : XmlChars::fromUtf8(raw);
         return true;
     }
     QVarLengthArray<char, 256> utf8;
@@ -476,7 +476,7 @@ bool XmlTokenizer::decode(QByteArrayView raw, Mode mode, bool intern, QString &o
             break;
         }
     }
-    out = QString::fromUtf8(utf8.data(), utf8.size());
+    out = XmlChars::fromUtf8(utf8);
     if (out.isNull())
         out = u""_s;
     return true;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "stanza/StreamError.h"
+#include "xml/XmlError.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -47,7 +47,7 @@ public:
         // Character data below the document element's children (depth 2 and deeper). Text and
         // CDATA directly inside the document element must be whitespace and is not reported.
         virtual bool characters(const QString &text) = 0;
-        virtual void failed(StreamError::Condition condition, const QString &text) = 0;
+        virtual void failed(XmlError condition, const QString &text) = 0;
     };
 
     explicit XmlTokenizer(Sink *sink);
@@ -89,7 +89,7 @@ private:
     struct RawAttribute;
     enum class Mode { Text, Value, CData };
 
-    void fail(StreamError::Condition condition, const QString &text);
+    void fail(XmlError condition, const QString &text);
     // The bytes of the token just completed: from the input alone, or joined to the buffered
     // head. Returns false if the sink asked to stop or the token was bad.
     bool complete(const char *data, qsizetype end, bool (XmlTokenizer::*handle)(QByteArrayView));

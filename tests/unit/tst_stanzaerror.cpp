@@ -31,7 +31,7 @@ struct Collector : XmlStreamParser::Handler
     void streamOpened(const XmlElement &, const QString &) override {}
     void elementReceived(const XmlElement &element) override { elements.append(element); }
     void streamClosed() override {}
-    void streamFailed(StreamError::Condition, const QString &) override { failed = true; }
+    void streamFailed(XmlStreamParser::Error, const QString &) override { failed = true; }
 };
 
 QList<XmlElement> parseInStream(const QByteArray &body, bool *failed)

@@ -4,6 +4,8 @@
 
 using namespace Qt::StringLiterals;
 
+Q_DECLARE_METATYPE(XmlElement)
+
 class tst_XmlElement : public QObject
 {
     Q_OBJECT
@@ -28,6 +30,8 @@ private Q_SLOTS:
     void textMerging();
     void removeAndClearChildren();
     void toStringMatchesToXml();
+    void namespaceSerialisation_data();
+    void namespaceSerialisation();
 };
 
 void tst_XmlElement::nullAndText()
@@ -342,6 +346,77 @@ void tst_XmlElement::toStringMatchesToXml()
     e.appendText(u"\u00e9 & \u00fc"_s);
     QCOMPARE(e.toString(), QString::fromUtf8(e.toXml()));
     QCOMPARE(e.toString(u"jabber:client"_s), u"<body>\u00e9 &amp; \u00fc</body>"_s);
+}
+
+// Trees built in code in each namespace situation: written namespace-well-formed, meaning what
+// the tree says (docs/ARCHITECTURE.md, "XML namespace model").
+void tst_XmlElement::namespaceSerialisation_data()
+{
+    QTest::addColumn<XmlElement>("tree");
+    QTest::addColumn<QByteArray>("xml");   // written where the default namespace is jabber:client
+
+    const QString client = u"jabber:client"_s;
+    const QString xmlNs = u"http://www.w3.org/XML/1998/namespace"_s;
+    {
+        XmlElement m(u"message"_s, client);
+        m.appendChild(XmlElement(u"data"_s, xmlNs).setAttribute(u"xml:lang"_s, u"en"_s));
+        QTest::newRow("xml-namespace-element") << m << "<message><xml:data xml:lang=\"en\"/></message>"_ba;
+    }
+    {
+        XmlElement m(u"message"_s, client);
+        XmlElement data(u"data"_s, xmlNs);
+        data.appendTextElement(u"body"_s, u"hi"_s);   // inherits: the default in scope
+        data.appendChild(XmlElement(u"x"_s, u"urn:x"_s));
+        m.appendChild(data);
+        QTest::newRow("xml-namespace-element-children")
+            << m << "<message><xml:data><body>hi</body><x xmlns=\"urn:x\"/></xml:data></message>"_ba;
+    }
+    {
+        XmlElement outer(u"outer"_s, u"urn:a"_s);
+        XmlElement inner(u"inner"_s);
+        inner.setInNoNamespace();
+        inner.appendChild(XmlElement(u"leaf"_s));   // inherits: no namespace
+        outer.appendChild(inner);
+        outer.appendChild(XmlElement(u"back"_s));   // inherits urn:a
+        QTest::newRow("no-namespace-under-namespaced")
+            << outer << "<outer xmlns=\"urn:a\"><inner xmlns=\"\"><leaf/></inner><back/></outer>"_ba;
+    }
+    {
+        XmlElement top(u"message"_s);
+        top.setInNoNamespace();
+        QTest::newRow("no-namespace-top") << top << "<message xmlns=\"\"/>"_ba;
+    }
+    {
+        XmlElement m(u"message"_s, client);
+        XmlElement x(u"x"_s, u"urn:x"_s);
+        x.setAttribute(u"xmlns:f"_s, u"urn:f"_s).setAttribute(u"f:a"_s, u"1"_s);
+        x.setAttribute(u"xmlns:bad"_s, xmlNs);                             // forbidden binding
+        x.setAttribute(u"xmlns:xml"_s, xmlNs);                             // never declared
+        x.setAttribute(u"xmlns:xmlns"_s, u"urn:y"_s);                      // forbidden
+        x.setAttribute(u"xmlns:e"_s, u""_s);                               // undeclaring: 1.1 only
+        m.appendChild(x);
+        m.appendChild(XmlElement(u"gone"_s, u"http://www.w3.org/2000/xmlns/"_s));   // unwritable
+        QTest::newRow("declarations-filtered")
+            << m << "<message><x xmlns=\"urn:x\" xmlns:f=\"urn:f\" f:a=\"1\"/></message>"_ba;
+    }
+    {
+        XmlElement m(u"message"_s, client);
+        XmlElement a(u"a"_s, u"urn:1"_s);
+        a.setAttribute(u"xmlns:p"_s, u"urn:1"_s).setAttribute(u"p:x"_s, u"1"_s);
+        XmlElement b(u"b"_s, u"urn:2"_s);
+        b.setAttribute(u"xmlns:p"_s, u"urn:2"_s).setAttribute(u"p:y"_s, u"2"_s);
+        a.appendChild(b);
+        m.appendChild(a);
+        QTest::newRow("prefix-rebound")
+            << m << "<message><a xmlns=\"urn:1\" xmlns:p=\"urn:1\" p:x=\"1\"><b xmlns=\"urn:2\" xmlns:p=\"urn:2\" p:y=\"2\"/></a></message>"_ba;
+    }
+}
+
+void tst_XmlElement::namespaceSerialisation()
+{
+    QFETCH(XmlElement, tree);
+    QFETCH(QByteArray, xml);
+    QCOMPARE(tree.toXml(u"jabber:client"_s), xml);
 }
 
 QTEST_GUILESS_MAIN(tst_XmlElement)

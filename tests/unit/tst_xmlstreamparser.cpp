@@ -8,9 +8,9 @@
 #include <functional>
 
 using namespace Qt::StringLiterals;
-using Condition = StreamError::Condition;
+using Condition = XmlStreamParser::Error;
 
-Q_DECLARE_METATYPE(StreamError::Condition)
+Q_DECLARE_METATYPE(XmlStreamParser::Error)
 
 namespace {
 
@@ -145,6 +145,10 @@ private Q_SLOTS:
     void accepted();
     void namesAreShared();
     void idleTokenizerHoldsNoBuffer();
+    void namespaceModel_data();
+    void namespaceModel();
+    void namespaceRefusals_data();
+    void namespaceRefusals();
 };
 
 void tst_XmlStreamParser::clientStream()
@@ -721,7 +725,7 @@ void tst_XmlStreamParser::accepted()
                   "<m xmlns=''/>"                                                     // the default undeclared
                   " &#32;&#x9; <![CDATA[ ]]> "                                        // whitespace all the same
                   "<m><![CDATA[]]></m>"
-                  "<a\xc2\xb7\xcc\x80\xf0\x90\x80\x80/>"_ba);   // U+00B7, U+0300, U+10000 after the start
+                  "<a\xc2\xb7\xcc\x80/>"_ba);   // U+00B7, U+0300 after the start (U+10000: namespaceRefusals)
     QVERIFY2(!recorder.failure, qPrintable(recorder.events.join(u'\n')));
     QCOMPARE(recorder.elements.size(), 6);
     const XmlElement first = recorder.elements.at(0);
@@ -743,7 +747,7 @@ void tst_XmlStreamParser::accepted()
     QCOMPARE(third.firstChildElement().xmlns(), u"jabber:client"_s);
     QCOMPARE(recorder.elements.at(3).xmlns(), QString());
     QVERIFY(recorder.elements.at(4).children().isEmpty());
-    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300\U00010000"_s);
+    QCOMPARE(recorder.elements.at(5).name(), u"a\u00b7\u0300"_s);
 }
 
 void tst_XmlStreamParser::namesAreShared()
@@ -808,6 +812,166 @@ void tst_XmlStreamParser::idleTokenizerHoldsNoBuffer()
     feed(Header);
     QVERIFY(!sink.broken);
     QCOMPARE(tokenizer.depth(), 1);
+}
+
+
+// Every namespace situation the parser accepts comes out as namespace-well-formed XML that
+// means the same (docs/ARCHITECTURE.md, "XML namespace model"): written where the stream's
+// default namespace is jabber:client, and parsed again, it is the same tree.
+void tst_XmlStreamParser::namespaceModel_data()
+{
+    QTest::addColumn<QByteArray>("stanza");
+    QTest::addColumn<QByteArray>("written");
+    QTest::addColumn<QString>("path");        // child element names from the stanza down, '/'
+    QTest::addColumn<QString>("namespaceUri"); // of the element at the end of path
+    QTest::addColumn<bool>("noNamespace");
+
+    QTest::newRow("xml-prefixed-child")
+        << "<message><xml:data xmlns:x='urn:example:x' x:kind='v'/></message>"_ba
+        << "<message><xml:data xmlns:x=\"urn:example:x\" x:kind=\"v\"/></message>"_ba
+        << u"data"_s << u"http://www.w3.org/XML/1998/namespace"_s << false;
+    QTest::newRow("xml-prefixed-parent-keeps-default")
+        << "<message><xml:data><body>hi</body></xml:data></message>"_ba
+        << "<message><xml:data><body>hi</body></xml:data></message>"_ba
+        << u"data/body"_s << u"jabber:client"_s << false;
+    QTest::newRow("xml-prefixed-in-foreign-default")
+        << "<message><x xmlns='urn:x'><xml:data><y/></xml:data></x></message>"_ba
+        << "<message><x xmlns=\"urn:x\"><xml:data><y/></xml:data></x></message>"_ba
+        << u"x/data/y"_s << u"urn:x"_s << false;
+    QTest::newRow("xml-lang-on-children")
+        << "<message xml:lang='en'><body xml:lang='de'>Hallo</body><x xmlns='urn:x' xml:lang='fr'/></message>"_ba
+        << "<message xml:lang=\"en\"><body xml:lang=\"de\">Hallo</body><x xmlns=\"urn:x\" xml:lang=\"fr\"/></message>"_ba
+        << u"x"_s << u"urn:x"_s << false;
+    QTest::newRow("xml-prefix-declared-to-itself")
+        << "<message><e xmlns:xml='http://www.w3.org/XML/1998/namespace' xml:space='preserve'/></message>"_ba
+        << "<message><e xml:space=\"preserve\"/></message>"_ba
+        << u"e"_s << u"jabber:client"_s << false;
+    QTest::newRow("undeclared-default")
+        << "<message><outer xmlns='urn:a'><inner xmlns=''/></outer></message>"_ba
+        << "<message><outer xmlns=\"urn:a\"><inner xmlns=\"\"/></outer></message>"_ba
+        << u"outer/inner"_s << QString() << true;
+    QTest::newRow("undeclared-default-inherited")
+        << "<message><outer xmlns='urn:a'><inner xmlns=''><leaf/></inner><back/></outer></message>"_ba
+        << "<message><outer xmlns=\"urn:a\"><inner xmlns=\"\"><leaf/></inner><back/></outer></message>"_ba
+        << u"outer/inner/leaf"_s << QString() << true;
+    QTest::newRow("undeclared-then-redeclared")
+        << "<message><o xmlns='urn:a'><i xmlns=''><j xmlns='urn:a'/></i></o></message>"_ba
+        << "<message><o xmlns=\"urn:a\"><i xmlns=\"\"><j xmlns=\"urn:a\"/></i></o></message>"_ba
+        << u"o/i/j"_s << u"urn:a"_s << false;
+    QTest::newRow("stanza-in-no-namespace")
+        << "<message xmlns=''><body/></message>"_ba
+        << "<message xmlns=\"\"><body/></message>"_ba
+        << u"body"_s << QString() << true;
+    QTest::newRow("prefix-rebound-in-child")
+        << "<message><p:a xmlns:p='urn:1' p:x='1'><p:b xmlns:p='urn:2' p:y='2'/></p:a></message>"_ba
+        << "<message><a xmlns=\"urn:1\" xmlns:p=\"urn:1\" p:x=\"1\"><b xmlns=\"urn:2\" xmlns:p=\"urn:2\" p:y=\"2\"/></a></message>"_ba
+        << u"a/b"_s << u"urn:2"_s << false;
+    QTest::newRow("attribute-prefix-from-ancestor")
+        << "<message xmlns:f='urn:f'><body f:a='1'>x</body></message>"_ba
+        << "<message><body xmlns:f=\"urn:f\" f:a=\"1\">x</body></message>"_ba
+        << u"body"_s << u"jabber:client"_s << false;
+    QTest::newRow("prefixed-element-children-in-outer-default")
+        << "<message><x:e xmlns:x='urn:x'><c/></x:e></message>"_ba
+        << "<message><e xmlns=\"urn:x\"><c xmlns=\"jabber:client\"/></e></message>"_ba
+        << u"e/c"_s << u"jabber:client"_s << false;
+    QTest::newRow("two-prefixes-one-uri")
+        << "<message xmlns:a='urn:s' xmlns:b='urn:s'><a:e b:t='1' a:u='2'/></message>"_ba
+        << "<message><e xmlns=\"urn:s\" xmlns:b=\"urn:s\" b:t=\"1\" xmlns:a=\"urn:s\" a:u=\"2\"/></message>"_ba
+        << u"e"_s << u"urn:s"_s << false;
+    QTest::newRow("portable-non-ascii-names")
+        << "<message><caf\xc3\xa9 xmlns='urn:c' na\xc3\xafve='1'><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
+        << "<message><caf\xc3\xa9 xmlns=\"urn:c\" na\xc3\xafve=\"1\"><\xe4\xb8\xad/></caf\xc3\xa9></message>"_ba
+        << u"caf\u00e9/\u4e2d"_s << u"urn:c"_s << false;
+    QTest::newRow("leading-zwnbsp-kept")   // U+FEFF starting a text run and a value is no BOM
+        << "<message><body a='\xef\xbb\xbfv'>\xef\xbb\xbfhi</body></message>"_ba
+        << "<message><body a=\"\xef\xbb\xbfv\">\xef\xbb\xbfhi</body></message>"_ba
+        << u"body"_s << u"jabber:client"_s << false;
+    QTest::newRow("prefix-named-like-default")
+        << "<message><stream:x xmlns:stream='urn:not-streams'/></message>"_ba
+        << "<message><x xmlns=\"urn:not-streams\"/></message>"_ba
+        << u"x"_s << u"urn:not-streams"_s << false;
+}
+
+void tst_XmlStreamParser::namespaceModel()
+{
+    QFETCH(QByteArray, stanza);
+    QFETCH(QByteArray, written);
+    QFETCH(QString, path);
+    QFETCH(QString, namespaceUri);
+    QFETCH(bool, noNamespace);
+
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed(Header + stanza);
+    QVERIFY2(!recorder.failure, "the parser refused it");
+    QCOMPARE(recorder.elements.size(), 1);
+    const XmlElement parsed = recorder.elements.first();
+
+    XmlElement at = parsed;
+    for (const QString &name : path.split(u'/'))
+        at = at.firstChildElement(name);
+    QVERIFY(!at.isNull());
+    QCOMPARE(at.xmlns(), namespaceUri);
+    QCOMPARE(at.isInNoNamespace(), noNamespace);
+
+    const QByteArray out = parsed.toXml(u"jabber:client"_s);
+    QCOMPARE(out, written);
+
+    // Parsed again where the default namespace is jabber:client, and where there is none.
+    Recorder again;
+    XmlStreamParser second(&again);
+    second.feed(Header + out);
+    QVERIFY(!again.failure);
+    QCOMPARE(again.elements.size(), 1);
+    QCOMPARE(again.elements.first(), parsed);
+
+    Recorder bare;
+    XmlStreamParser third(&bare);
+    third.feed("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>"_ba + parsed.toXml());
+    QVERIFY(!bare.failure);
+    QCOMPARE(bare.elements.size(), 1);
+    QCOMPARE(bare.elements.first(), parsed);
+}
+
+// What Namespaces in XML 1.0 forbids is refused where it is read, never passed on.
+void tst_XmlStreamParser::namespaceRefusals_data()
+{
+    QTest::addColumn<QByteArray>("stanza");
+    QTest::addColumn<Condition>("condition");
+
+    const auto xmlUri = "http://www.w3.org/XML/1998/namespace"_ba;
+    const auto xmlnsUri = "http://www.w3.org/2000/xmlns/"_ba;
+    QTest::newRow("xmlns-element-prefix") << "<xmlns:e/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("xmlns-element-prefix-declared") << "<xmlns:e xmlns:xmlns='urn:x'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("prefix-to-xml-uri") << "<e xmlns:p='"_ba + xmlUri + "'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("prefix-to-xmlns-uri") << "<e xmlns:p='"_ba + xmlnsUri + "'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("xml-prefix-to-other") << "<e xmlns:xml='urn:x'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("xmlns-prefix-declared") << "<e xmlns:xmlns='"_ba + xmlnsUri + "'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("default-to-xml-uri") << "<e xmlns='"_ba + xmlUri + "'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("default-to-xmlns-uri") << "<e xmlns='"_ba + xmlnsUri + "'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("prefix-undeclared-empty") << "<e xmlns:p=''/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("unbound-element-prefix") << "<message><p:e/></message>"_ba << Condition::BadNamespacePrefix;
+    QTest::newRow("unbound-attribute-prefix") << "<message><e p:a='1'/></message>"_ba << Condition::BadNamespacePrefix;
+    QTest::newRow("prefix-out-of-scope") << "<message><a xmlns:p='urn:p'/><p:b/></message>"_ba << Condition::BadNamespacePrefix;
+    QTest::newRow("same-expanded-attribute") << "<e xmlns:a='urn:s' xmlns:b='urn:s' a:t='1' b:t='2'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("xml-attribute-twice") << "<e xml:lang='en' xml:lang='de'/>"_ba << Condition::NotWellFormed;
+    // Names only XML 1.0 Fifth Edition allows: the recipients' parsers (expat) would drop the
+    // stream (XmlPortableNames.cpp). Found by the libexpat judge in fuzz_streamparser.
+    QTest::newRow("fifth-edition-attribute-name") << "<starttls \xef\xba\xbfto='x'/>"_ba << Condition::NotWellFormed;
+    QTest::newRow("fifth-edition-element-name") << "<message><\xef\xba\xbf/></message>"_ba << Condition::NotWellFormed;
+    QTest::newRow("supplementary-plane-name") << "<message><\xf0\x90\x80\x80/></message>"_ba << Condition::NotWellFormed;
+    QTest::newRow("fifth-edition-prefix") << "<message><\xe2\x81\xb0:e xmlns:\xe2\x81\xb0='urn:p'/></message>"_ba << Condition::NotWellFormed;
+}
+
+void tst_XmlStreamParser::namespaceRefusals()
+{
+    QFETCH(QByteArray, stanza);
+    QFETCH(Condition, condition);
+    Recorder recorder;
+    XmlStreamParser parser(&recorder);
+    parser.feed(Header + stanza);
+    QCOMPARE(recorder.failure, std::optional(condition));
+    QVERIFY(recorder.elements.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_XmlStreamParser)
