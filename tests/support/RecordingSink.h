@@ -69,7 +69,7 @@ private:
                 element = e;
         }
         void streamClosed() override {}
-        void streamFailed(StreamError::Condition, const QString &) override {}
+        void streamFailed(XmlStreamParser::Error, const QString &) override {}
     };
 
     StanzaRouter &m_router;
