@@ -1,10 +1,10 @@
 #pragma once
 
 #include "core/ServerConfig.h"
+#include "tls/TlsContext.h"
 #include "xml/XmlElement.h"
 
 #include <QList>
-#include <QSslConfiguration>
 #include <functional>
 
 class SessionManager;
@@ -24,7 +24,7 @@ struct C2SContext
     SaslCredentialLookup *credentials = nullptr;
     AuthThrottle *authThrottle = nullptr;       // failed-login delays and locks; null: none
     PlainDeriver *plainDeriver = nullptr;       // PLAIN's PBKDF2 on worker threads; null: inline
-    QSslConfiguration tls;                      // null configuration: no TLS available
+    TlsContext tls;                             // null context: no TLS available
     bool tlsAvailable = false;
     std::function<bool(const QString &username)> isAccountDisabled;
     // Extra stream features offered once the client is authenticated (e.g. roster versioning).
