@@ -9,6 +9,10 @@ packages=(g++ cmake ninja-build ccache pkg-config
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-slixmpp xvfb clang)   # clang: libFuzzer (bench/fuzz.sh)
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
+  packages+=(python3-aioxmpp)   # the second client of the TLS integration tests
+  # xmpp.js (npm @xmpp/client) is installed by the tests into the build tree; npm may already
+  # come with another Node.js package (nodejs from NodeSource bundles it).
+  command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
 missing=()
