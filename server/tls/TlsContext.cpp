@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <csignal>
 #include <cstring>
 
 using namespace Qt::StringLiterals;
@@ -93,6 +94,9 @@ TlsContext TlsContext::create(const CertificateStore::Identity &identity, QStrin
             *error = u"no certificate or key"_s;
         return TlsContext();
     }
+    // OpenSSL's socket BIO writes with write(), not send(MSG_NOSIGNAL): a peer that resets
+    // while a record goes out would raise SIGPIPE and end the server. The errno is enough.
+    std::signal(SIGPIPE, SIG_IGN);
     SSL_CTX *raw = SSL_CTX_new(TLS_server_method());
     if (!raw)
         return fail(u"cannot create the TLS context"_s);
