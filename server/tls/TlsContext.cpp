@@ -114,6 +114,9 @@ TlsContext TlsContext::create(const CertificateStore::Identity &identity, QStrin
     if (SSL_CTX_set_cipher_list(raw, cipherList().constData()) != 1
         || SSL_CTX_set_ciphersuites(raw, tls13CipherSuites().constData()) != 1)
         return fail(u"cannot set the cipher policy"_s);
+    // Resumption through stateless tickets only (RFC 8446 §4.6.1, RFC 5077): the client keeps
+    // the state, so an idle or resumable session costs the server nothing in a cache.
+    SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_OFF);
     static const unsigned char sessionContext[] = "switchboard-c2s";
     SSL_CTX_set_session_id_context(raw, sessionContext, sizeof sessionContext - 1);
     SSL_CTX_set_verify(raw, SSL_VERIFY_NONE, nullptr);   // clients present no certificate
