@@ -1,9 +1,10 @@
 // The TLS-to-XML boundary: a real TLS 1.3 session between an OpenSSL client and a Connection
 // (over a socket pair), the input sent as application data split into two records at every
-// offset (evenly spaced ones, at most 40, for inputs longer than that), read by the server side in pieces whose size the input chooses (smaller than a
-// record, so that plaintext waits inside OpenSSL between reads). Whatever the split, the
-// bytes that come out must be exactly the input, and the stream parser fed those pieces must
-// deliver the same elements as when fed the input in one go.
+// offset (at most 40 evenly spaced ones for longer inputs), read by the server side in pieces
+// whose size the input chooses (often smaller than a record, so that plaintext waits inside
+// OpenSSL between reads). Whatever the split, the bytes that come out must be exactly the
+// input, and the stream parser fed those pieces must deliver the same events as when fed the
+// input in one go.
 
 #include "FuzzSupport.h"
 
