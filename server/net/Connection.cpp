@@ -509,8 +509,9 @@ QString Connection::sessionCipherName() const
 
 QSslCipher Connection::sessionCipher() const
 {
+    // By name only: Qt files some TLS 1.2 suites under the protocol that introduced them.
     const QString name = sessionCipherName();
-    return name.isEmpty() ? QSslCipher() : QSslCipher(name, sessionProtocol());
+    return name.isEmpty() ? QSslCipher() : QSslCipher(name);
 }
 
 QByteArray Connection::alpnProtocol() const
