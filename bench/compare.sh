@@ -2,8 +2,9 @@
 # Switchboard against Prosody, same machine, same load, one run: prints the ratio table and
 # writes bench/results/<date>.csv with a PNG chart per figure (see bench/README.md).
 #
-#   bench/compare.sh            default sizes (10,000 logins, 500 message pairs, 2,000 × 20
-#                               presence): ~13 minutes of load on 2 idle cores, plus the build
+#   bench/compare.sh            default sizes (10,000 logins in clear text and 10,000 after
+#                               STARTTLS, 500 message pairs, 2,000 × 20 presence): ~16 minutes
+#                               of load on 2 idle cores, plus the build
 #   bench/compare.sh --smoke    tiny sizes, well under a minute (CTest: bench.compare_smoke)
 #
 # On a fresh Debian 12 machine it installs what it needs (prosody, gnuplot-nox, openssl,
