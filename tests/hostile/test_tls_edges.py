@@ -2,7 +2,8 @@
 unauthenticated limits and timed out, freeing its slot; garbage instead of a ClientHello is
 closed without an error-level log line while bystanders keep talking; ALPN "xmpp-client" is
 chosen when offered (XEP-0368 §3); TLS 1.0/1.1 are refused; the cipher policy holds (checked
-with openssl s_client, the server's preference first)."""
+with openssl s_client, the server's preference first); TLS 1.2 and 1.3 sessions resume with
+tickets."""
 
 import asyncio
 import os
@@ -165,6 +166,25 @@ class Policy(ServerTestCase):
         tls = handshake(self.server.tls_port, self.context())
         self.assertEqual(tls.version(), "TLSv1.3")
         tls.close()
+
+    def test_sessions_resume_with_tickets(self):
+        from harness import STREAM_HEADER
+        for maximum in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            context = self.context(maximum=maximum)
+            first = handshake(self.server.tls_port, context)
+            first.sendall(STREAM_HEADER.encode())
+            got = b""
+            while b"</stream:features>" not in got:   # TLS 1.3 tickets come after the handshake
+                chunk = first.recv(65536)
+                self.assertTrue(chunk, got)
+                got += chunk
+            session = first.session
+            self.assertFalse(first.session_reused)
+            first.close()
+            raw = socket.create_connection(("127.0.0.1", self.server.tls_port), timeout=10)
+            second = context.wrap_socket(raw, server_hostname=DOMAIN, session=session)
+            self.assertTrue(second.session_reused, maximum)
+            second.close()
 
     def s_client(self, *args):
         if not shutil.which("openssl"):
