@@ -80,7 +80,7 @@ struct Setup
     Setup()
     {
         QString error;
-        const CertificateStore::Identity identity = CertificateStore::loadOrGenerate(dir.path(), u"localhost"_qs, &error);
+        const CertificateStore::Identity identity = CertificateStore::loadOrGenerate(dir.path(), QStringLiteral("localhost"), &error);
         server = TlsContext::create(identity, &error);
         client = SSL_CTX_new(TLS_client_method());
         if (server.isNull() || !client)
