@@ -2,8 +2,9 @@
 # Switchboard against Prosody, same machine, same load, one run: prints the ratio table and
 # writes bench/results/<date>.csv with a PNG chart per figure (see bench/README.md).
 #
-#   bench/compare.sh            default sizes (10,000 logins, 500 message pairs, 2,000 × 20
-#                               presence): ~13 minutes of load on 2 idle cores, plus the build
+#   bench/compare.sh            default sizes (10,000 logins in clear text and 10,000 after
+#                               STARTTLS, 500 message pairs, 2,000 × 20 presence): ~16 minutes
+#                               of load on 2 idle cores, plus the build
 #   bench/compare.sh --smoke    tiny sizes, well under a minute (CTest: bench.compare_smoke)
 #
 # On a fresh Debian 12 machine it installs what it needs (prosody, gnuplot-nox, openssl,
@@ -75,7 +76,7 @@ if $smoke; then
   presence_n=100; contacts=6; updates=2; churn_n=200; churn_rate=50; churn_s=1; settle=0.5
   console=false
 else
-  login_n=10000; scram_n=1000; tls_n=1000; pairs=500; msg_s=30; warmup=2; rate=1000
+  login_n=10000; scram_n=1000; tls_n=10000; pairs=500; msg_s=30; warmup=2; rate=1000
   presence_n=2000; contacts=20; updates=3; churn_n=10000; churn_rate=500; churn_s=10; settle=3
 fi
 window=${SB_BENCH_WINDOW:-100}   # logins in flight
@@ -299,6 +300,8 @@ row "KiB per idle session at $login_n" login kib_per_session down 0.3334
 row "ping p99 ms during logins" login probe_rtt_p99_ms down -
 row "logins/s SCRAM-SHA-1 ($scram_n)" scram logins_per_s up 3
 row "logins/s STARTTLS+PLAIN ($tls_n)" starttls logins_per_s up 3
+row "server CPU ms per STARTTLS login" starttls server_cpu_ms_per_login down -
+row "KiB per idle TLS session at $tls_n" starttls kib_per_session down 0.3334
 row "messages/s with 1 in flight" msg1 messages_per_s up 3
 row "latency p50 ms with 1 in flight" msg1 latency_p50_ms down -
 row "latency p99 ms with 1 in flight" msg1 latency_p99_ms down 0.5

@@ -161,6 +161,14 @@ void Connection::start()
     // the generator's delay, not the server's: every client write goes out at once.
     const int one = 1;
     ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (const int sources = m_loop->config().sources; sources > 1) {
+        // One source address has ~28,000 ephemeral ports towards one server port.
+        static unsigned next = 0;
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (next++ % unsigned(sources)) - 1);
+        ::bind(m_fd, reinterpret_cast<sockaddr *>(&local), sizeof local);
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(m_loop->config().port);
@@ -276,6 +284,10 @@ void Connection::onWritable()
             return;
         }
         m_wantWrite = true;   // the loop still watches for writability; flush() corrects it
+        if (m_loop->config().directTls) {
+            startTlsHandshake();
+            return;
+        }
         setState(State::Features);
         openStream();
         return;

@@ -23,6 +23,8 @@ struct ClientConfig
     std::string resource = "lg";
     enum class Mechanism { Plain, ScramSha1 } mechanism = Mechanism::Plain;
     bool starttls = false;
+    bool directTls = false;    // XEP-0368: TLS at once, ALPN "xmpp-client" offered
+    int sources = 1;           // connect from 127.0.0.1 .. 127.0.0.N, round robin (> 28k sessions)
     SSL_CTX *tls = nullptr;
 };
 

@@ -12,6 +12,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <csignal>
 
@@ -42,6 +43,9 @@ int main(int argc, char **argv)
         {u"window"_s, u"Logins in flight (default 100)."_s, u"N"_s, u"100"_s},
         {u"mechanism"_s, u"PLAIN or SCRAM-SHA-1."_s, u"M"_s, u"PLAIN"_s},
         {u"starttls"_s, u"Negotiate STARTTLS before authenticating."_s},
+        {u"direct-tls"_s, u"TLS from the first byte (XEP-0368; --port is the direct TLS port)."_s},
+        {u"sources"_s, u"Connect from 127.0.0.1 .. 127.0.0.N in turn (more than ~28,000 sessions)."_s,
+         u"N"_s, u"1"_s},
         {u"no-warmup"_s, u"SCRAM: skip the warm-up pass that fills the key cache."_s},
         {u"pairs"_s, u"messages: online pairs (default 500)."_s, u"N"_s, u"500"_s},
         {u"in-flight"_s, u"messages: messages in flight per direction (default 1)."_s, u"N"_s, u"1"_s},
@@ -103,9 +107,15 @@ int main(int argc, char **argv)
         return 2;
     }
     client.starttls = parser.isSet(u"starttls"_s);
-    if (client.starttls) {
+    client.directTls = parser.isSet(u"direct-tls"_s);
+    client.sources = std::clamp(parser.value(u"sources"_s).toInt(), 1, 250);
+    if (client.starttls || client.directTls) {
         client.tls = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_verify(client.tls, SSL_VERIFY_NONE, nullptr);   // self-signed test certificates
+        if (client.directTls) {
+            static const unsigned char alpn[] = "\x0bxmpp-client";
+            SSL_CTX_set_alpn_protos(client.tls, alpn, sizeof alpn - 1);
+        }
     }
 
     RunOptions run;

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "base/ServerConfig.h"
+#include "tls/TlsContext.h"
 #include "xml/XmlElement.h"
 
 #include <QList>
-#include <QSslConfiguration>
 #include <functional>
 
 class SessionManager;
@@ -27,7 +27,7 @@ struct C2SContext
     // back in the server thread. Empty: inline.
     std::function<void(const QString &username, const QByteArray &preparedPassword, std::function<void()> done)>
         derivePlain;
-    QSslConfiguration tls;                      // null configuration: no TLS available
+    TlsContext tls;                             // null context: no TLS available
     bool tlsAvailable = false;
     std::function<bool(const QString &username)> isAccountDisabled;
     // The loaded modules: their stream features and their top-level elements. Null: none.

@@ -15,7 +15,6 @@
 #include "storage/DomainRecord.h"
 
 #include <QDateTime>
-#include <QSslConfiguration>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -70,12 +69,12 @@ bool Server::start(QString *error)
         *error = u"TLS certificate: "_s + tlsError;
         return false;
     }
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setLocalCertificate(m_identity.certificate);
-    tls.setLocalCertificateChain(QList<QSslCertificate>{m_identity.certificate} + m_identity.chain);
-    tls.setPrivateKey(m_identity.privateKey);
-    tls.setProtocol(QSsl::TlsV1_2OrLater);
-    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    // One OpenSSL context for the certificate, shared by every TLS session (tls/TlsContext).
+    const TlsContext tls = TlsContext::create(m_identity, &tlsError);
+    if (tls.isNull()) {
+        *error = u"TLS certificate: "_s + tlsError;
+        return false;
+    }
 
     m_lag = std::make_unique<EventLoopLag>();
     m_lag->start();

@@ -1,8 +1,9 @@
 #include "net/Connection.h"
 
+#include "tls/TlsSession.h"
+
 #include <QEvent>
 #include <QSocketNotifier>
-#include <QSslSocket>
 #include <QTimerEvent>
 
 #include <cerrno>
@@ -20,8 +21,6 @@ namespace {
 // One read from the kernel at most; also what a session may take in one turn of the loop, so
 // a fast sender cannot starve the others (the level-triggered notifier brings it back).
 constexpr qint64 ScratchSize = 64 * 1024;
-// What a QSslSocket may hold decrypted and unread: beyond it TCP holds the sender back.
-constexpr qint64 TlsReadBuffer = 64 * 1024;
 
 // Shared by every connection of a thread: input is copied out, exactly sized, at once.
 char *scratch()
@@ -90,20 +89,16 @@ Connection::~Connection()
     // hands out again.
     delete std::exchange(m_readNotifier, nullptr);
     delete std::exchange(m_writeNotifier, nullptr);
-    if (m_tls)
-        QObject::disconnect(m_tls, nullptr, this, nullptr);   // its closing is nobody's news
-    else if (m_fd >= 0)
+    m_tls.reset();   // OpenSSL's socket BIO leaves the descriptor to us
+    if (m_fd >= 0)
         ::close(int(m_fd));
-    // A QSslSocket child closes the descriptor it took over.
 }
 
 void Connection::setNoDelay(bool on)
 {
     const int value = on ? 1 : 0;
-    if (!m_tls && m_fd >= 0)
+    if (m_fd >= 0)
         ::setsockopt(int(m_fd), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value);
-    else if (m_tls)
-        m_tls->setSocketOption(QAbstractSocket::LowDelayOption, value);
 }
 
 void Connection::setHandler(Handler *handler)
@@ -125,10 +120,31 @@ void Connection::dropNotifier(Notifier *&notifier)
 
 qint64 Connection::bytesAvailable() const
 {
-    if (m_tls)
-        return m_tls->bytesAvailable();
     if (m_gone)
         return 0;
+    if (m_tls) {
+        if (!m_tls->isEstablished())
+            return 0;
+        if (const int pending = m_tls->pending(); pending > 0)
+            return pending;
+        // Decrypt the next record (if it is all here) without taking it: its size is the answer.
+        auto *self = const_cast<Connection *>(this);
+        switch (m_tls->peek()) {
+        case TlsSession::Status::Ok:
+            return m_tls->pending();
+        case TlsSession::Status::WantRead:
+            return 0;
+        case TlsSession::Status::WantWrite:
+            self->m_readWantsWrite = true;
+            self->armWriteNotifier();
+            return 0;
+        case TlsSession::Status::Closed:
+        case TlsSession::Status::Failed:
+            self->reportGoneLater(m_tls->errorString());
+            return 0;
+        }
+        return 0;
+    }
     int available = 0;
     if (::ioctl(int(m_fd), FIONREAD, &available) < 0)
         return 0;
@@ -137,17 +153,31 @@ qint64 Connection::bytesAvailable() const
 
 QByteArray Connection::read(qint64 maxSize)
 {
-    if (maxSize <= 0)
-        return {};
-    if (m_tls) {
-        QByteArray data = m_tls->read(maxSize);
-        // Qt may hand over a whole ring-buffer chunk; what the parser keeps costs its size.
-        data.squeeze();
-        return data;
-    }
-    if (m_gone || m_tlsWaiting)
+    if (maxSize <= 0 || m_gone || m_tlsWaiting)
         return {};
     char *buffer = scratch();
+    if (m_tls) {
+        if (!m_tls->isEstablished())
+            return {};
+        int n = 0;
+        switch (m_tls->read(buffer, int(qMin(maxSize, ScratchSize)), &n)) {
+        case TlsSession::Status::Ok:
+            if (m_tls->pending() > 0)
+                scheduleTlsRead();   // the rest of the record brings no notification
+            return QByteArray(buffer, qsizetype(n));
+        case TlsSession::Status::WantRead:
+            return {};
+        case TlsSession::Status::WantWrite:
+            m_readWantsWrite = true;
+            armWriteNotifier();
+            return {};
+        case TlsSession::Status::Closed:
+        case TlsSession::Status::Failed:
+            reportGoneLater(m_tls->errorString());
+            return {};
+        }
+        return {};
+    }
     ssize_t n;
     do {
         n = ::recv(int(m_fd), buffer, size_t(qMin(maxSize, ScratchSize)), MSG_DONTWAIT);
@@ -165,14 +195,19 @@ void Connection::setReadEnabled(bool enabled)
 {
     m_readEnabled = enabled;
     updateReadNotifier();
+    if (enabled && m_tls && m_tls->pending() > 0)
+        scheduleTlsRead();
 }
 
 void Connection::updateReadNotifier()
 {
     if (!m_readNotifier)
         return;
-    // Level-triggered: an enabled notifier with input nobody reads fires on every turn.
-    const bool wanted = !m_gone && !m_tlsWaiting && (m_closing || (m_readEnabled && m_handler));
+    // Level-triggered: an enabled notifier with input nobody reads fires on every turn. A
+    // handshake in progress is the connection's own business and always reads.
+    const bool handshaking = m_tls && !m_tls->isEstablished();
+    const bool wanted = !m_gone && !m_tlsWaiting
+        && (m_closing || handshaking || (m_readEnabled && m_handler));
     if (m_readNotifier->isEnabled() != wanted)
         m_readNotifier->setEnabled(wanted);
 }
@@ -181,6 +216,13 @@ void Connection::onReadable()
 {
     if (m_closing) {
         discardInput();
+        return;
+    }
+    if (m_tls) {
+        if (!m_tls->isEstablished())
+            continueHandshake();
+        else
+            onTlsReadable();
         return;
     }
     if (bytesAvailable() > 0) {
@@ -202,12 +244,44 @@ void Connection::onReadable()
         m_handler->connectionReadyRead();
 }
 
-void Connection::discardInput()
+void Connection::onTlsReadable()
 {
-    if (m_tls) {
-        m_tls->skip(m_tls->bytesAvailable());
+    if (m_gone || !m_readEnabled || !m_handler)
+        return;
+    switch (m_tls->peek()) {
+    case TlsSession::Status::Ok:
+        m_handler->connectionReadyRead();
+        return;
+    case TlsSession::Status::WantRead:   // half a record, or a record with no application data
+        return;
+    case TlsSession::Status::WantWrite:
+        m_readWantsWrite = true;
+        armWriteNotifier();
+        return;
+    case TlsSession::Status::Closed:
+    case TlsSession::Status::Failed:
+        peerGone(m_tls->errorString());
         return;
     }
+}
+
+void Connection::scheduleTlsRead()
+{
+    if (m_tlsReadQueued)
+        return;
+    m_tlsReadQueued = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_tlsReadQueued = false;
+        if (!m_gone && !m_closing && m_tls && m_tls->isEstablished() && m_tls->pending() > 0
+            && m_readEnabled && m_handler)
+            m_handler->connectionReadyRead();
+    }, Qt::QueuedConnection);
+}
+
+void Connection::discardInput()
+{
+    // Clear text, or TLS after our close_notify: nothing of it will be read, so nothing needs
+    // decrypting either.
     char *buffer = scratch();
     // A bounded amount per turn; the level-triggered notifier brings the rest.
     for (int round = 0; round < 4 && !m_gone; ++round) {
@@ -224,16 +298,24 @@ void Connection::discardInput()
 
 // --- output ---
 
+void Connection::armWriteNotifier()
+{
+    if (!m_writeNotifier && m_fd >= 0 && !m_gone)
+        m_writeNotifier = new Notifier(this, m_fd, QSocketNotifier::Write);
+}
+
 void Connection::write(const QByteArray &bytes)
 {
     if (m_gone || bytes.isEmpty())
         return;
-    if (m_tls) {
-        m_tls->write(bytes);
+    if (!m_pending.isEmpty() || (m_tls && !m_tls->isEstablished()) || m_tlsWaiting) {
+        // Behind what is already waiting, or until the handshake is done: order holds.
+        m_pending += bytes;
         return;
     }
-    if (!m_pending.isEmpty()) {
-        m_pending += bytes;   // behind what the kernel already refused: order holds
+    if (m_tls) {
+        m_pending = bytes;
+        sendPendingTls();
         return;
     }
     ssize_t n;
@@ -251,26 +333,46 @@ void Connection::write(const QByteArray &bytes)
     if (n == bytes.size())
         return;
     m_pending = n == 0 ? bytes : bytes.sliced(qsizetype(n));
-    if (!m_writeNotifier)
-        m_writeNotifier = new Notifier(this, m_fd, QSocketNotifier::Write);
+    armWriteNotifier();
 }
 
 qint64 Connection::bytesToWrite() const
 {
-    return m_tls ? m_tls->bytesToWrite() : m_pending.size();
+    return m_pending.size();
 }
 
 void Connection::flush()
 {
-    if (m_tls)
-        m_tls->flush();
-    else if (!m_pending.isEmpty() && !m_gone)
+    if (m_pending.isEmpty() || m_gone)
+        return;
+    if (!m_tls)
         sendPending();
+    else if (m_tls->isEstablished())
+        sendPendingTls();
 }
 
 void Connection::onWritable()
 {
-    sendPending();
+    if (m_gone)
+        return;
+    if (!m_tls) {
+        sendPending();
+        return;
+    }
+    if (!m_tls->isEstablished()) {
+        continueHandshake();
+        return;
+    }
+    if (!m_pending.isEmpty())
+        sendPendingTls();
+    if (m_readWantsWrite && !m_gone) {
+        m_readWantsWrite = false;
+        if (m_pending.isEmpty())
+            dropNotifier(m_writeNotifier);
+        onTlsReadable();
+    } else if (m_pending.isEmpty()) {
+        dropNotifier(m_writeNotifier);
+    }
 }
 
 void Connection::sendPending()
@@ -291,8 +393,41 @@ void Connection::sendPending()
     m_pending = QByteArray();
     dropNotifier(m_writeNotifier);
     if (m_tlsWaiting)
-        handOverToTls();
+        beginTls();
     else if (m_closing && !m_halfClosed) {
+        ::shutdown(int(m_fd), SHUT_WR);
+        m_halfClosed = true;
+    }
+}
+
+void Connection::sendPendingTls()
+{
+    qsizetype sent = 0;
+    TlsSession::Status status = TlsSession::Status::Ok;
+    while (sent < m_pending.size()) {
+        int n = 0;
+        // After a WantWrite OpenSSL wants the same bytes again first: the queue starts with them.
+        status = m_tls->write(m_pending.constData() + sent, int(qMin<qsizetype>(m_pending.size() - sent, 1 << 30)), &n);
+        if (status != TlsSession::Status::Ok)
+            break;
+        sent += n;
+    }
+    if (status == TlsSession::Status::Failed || status == TlsSession::Status::Closed) {
+        m_pending = QByteArray();
+        reportGoneLater(m_tls->errorString());
+        return;
+    }
+    if (sent < m_pending.size()) {
+        if (sent > 0)
+            m_pending = m_pending.sliced(sent);
+        armWriteNotifier();
+        return;
+    }
+    m_pending = QByteArray();
+    if (!m_readWantsWrite)
+        dropNotifier(m_writeNotifier);
+    if (m_closing && !m_halfClosed) {
+        m_tls->sendCloseNotify();   // close_notify, then FIN
         ::shutdown(int(m_fd), SHUT_WR);
         m_halfClosed = true;
     }
@@ -300,62 +435,93 @@ void Connection::sendPending()
 
 // --- TLS ---
 
-void Connection::startServerEncryption(const QSslConfiguration &configuration)
+void Connection::startServerEncryption(const TlsContext &context)
 {
-    if (m_gone || m_tls || m_closing)
+    if (m_gone || m_tls || m_closing || m_tlsWaiting)
         return;
-    m_tlsWaiting = configuration;
-    updateReadNotifier();   // what arrives now is the handshake, for the QSslSocket to read
+    if (context.isNull()) {
+        reportGoneLater(u"TLS is not available"_s);
+        return;
+    }
+    m_tlsWaiting = context;
+    updateReadNotifier();   // what arrives now is the handshake, not for the handler
     if (m_pending.isEmpty())
-        handOverToTls();
+        beginTls();
 }
 
-void Connection::handOverToTls()
+void Connection::beginTls()
 {
-    const QSslConfiguration configuration = *m_tlsWaiting;
+    const TlsContext context = *m_tlsWaiting;
     m_tlsWaiting.reset();
-    // Two owners must never poll one descriptor: ours go before the QSslSocket's come.
-    dropNotifier(m_readNotifier);
-    dropNotifier(m_writeNotifier);
-    m_tls = new QSslSocket(this);
-    m_tls->setReadBufferSize(TlsReadBuffer);
-    if (!m_tls->setSocketDescriptor(m_fd, QAbstractSocket::ConnectedState, QIODevice::ReadWrite)) {
+    m_tls = std::make_unique<TlsSession>(context, int(m_fd));
+    if (!m_tls->isValid()) {
         reportGoneLater(m_tls->errorString());
         return;
     }
-    m_tls->setSslConfiguration(configuration);
-    m_tls->setPeerVerifyMode(QSslSocket::VerifyNone);   // clients present no certificate
-    connect(m_tls, &QSslSocket::readyRead, this, [this] {
-        if (m_closing)
-            m_tls->skip(m_tls->bytesAvailable());
-        else if (m_readEnabled && m_handler)
-            m_handler->connectionReadyRead();
-    });
-    connect(m_tls, &QSslSocket::encrypted, this, [this] {
+    updateReadNotifier();
+    continueHandshake();   // the ClientHello may be here already
+}
+
+void Connection::continueHandshake()
+{
+    switch (m_tls->handshake()) {
+    case TlsSession::Status::Ok:
+        if (m_pending.isEmpty())
+            dropNotifier(m_writeNotifier);
+        updateReadNotifier();
         if (m_handler)
             m_handler->connectionEncrypted();
-    });
-    connect(m_tls, &QSslSocket::disconnected, this, [this] { peerGone(m_tls->errorString()); });
-    connect(m_tls, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-        if (m_tls->state() != QAbstractSocket::ConnectedState)
-            peerGone(m_tls->errorString());
-    });
-    m_tls->startServerEncryption();
+        // What the handler wrote before (or while) the handshake finished leaves now.
+        if (!m_gone && m_tls && !m_pending.isEmpty())
+            sendPendingTls();
+        if (!m_gone && m_tls && m_tls->pending() > 0)
+            scheduleTlsRead();
+        return;
+    case TlsSession::Status::WantRead:
+        dropNotifier(m_writeNotifier);
+        return;
+    case TlsSession::Status::WantWrite:
+        armWriteNotifier();
+        return;
+    case TlsSession::Status::Closed:
+    case TlsSession::Status::Failed:
+        // A client that sent something other than TLS, or gave up: an everyday event, reported
+        // like any other lost connection (the handler logs it at debug level).
+        reportGoneLater(m_tls->errorString());
+        return;
+    }
 }
 
 bool Connection::isEncrypted() const
 {
-    return m_tls && m_tls->isEncrypted();
+    return m_tls && m_tls->isEstablished();
 }
 
 QSsl::SslProtocol Connection::sessionProtocol() const
 {
-    return m_tls ? m_tls->sessionProtocol() : QSsl::UnknownProtocol;
+    return m_tls ? m_tls->protocol() : QSsl::UnknownProtocol;
+}
+
+QString Connection::sessionCipherName() const
+{
+    return m_tls ? m_tls->cipherName() : QString();
 }
 
 QSslCipher Connection::sessionCipher() const
 {
-    return m_tls ? m_tls->sessionCipher() : QSslCipher();
+    // By name only: Qt files some TLS 1.2 suites under the protocol that introduced them.
+    const QString name = sessionCipherName();
+    return name.isEmpty() ? QSslCipher() : QSslCipher(name);
+}
+
+QByteArray Connection::alpnProtocol() const
+{
+    return m_tls ? m_tls->alpnProtocol() : QByteArray();
+}
+
+QByteArray Connection::tlsExporter() const
+{
+    return m_tls ? m_tls->tlsExporter() : QByteArray();
 }
 
 // --- the end ---
@@ -404,17 +570,20 @@ void Connection::closeGracefully(int graceMs)
         return;
     }
     m_graceTimer.start(graceMs, this);
-    if (m_tls) {
-        m_tls->skip(m_tls->bytesAvailable());
-        m_tls->disconnectFromHost();   // close_notify after the queued bytes, then close
-        return;
+    if (m_tlsWaiting) {
+        m_tlsWaiting.reset();   // the session ends before its handshake began
+    } else if (m_tls && !m_tls->isEstablished()) {
+        // No TLS goodbye without a session: what waited for the handshake is dropped.
+        m_pending = QByteArray();
+        dropNotifier(m_writeNotifier);
     }
-    m_tlsWaiting.reset();   // the session ends before its handshake began
     updateReadNotifier();
     discardInput();
     if (m_gone)
         return;
     if (m_pending.isEmpty()) {
+        if (m_tls)
+            m_tls->sendCloseNotify();   // only if established
         ::shutdown(int(m_fd), SHUT_WR);   // FIN after our last byte
         m_halfClosed = true;
     }
@@ -441,10 +610,8 @@ void Connection::finishClose()
     m_gone = true;
     dropNotifier(m_readNotifier);
     dropNotifier(m_writeNotifier);
-    if (m_tls) {
-        QObject::disconnect(m_tls, nullptr, this, nullptr);
-        m_tls->abort();
-    } else if (m_fd >= 0) {
+    m_tls.reset();
+    if (m_fd >= 0) {
         ::close(int(m_fd));
         m_fd = -1;
     }

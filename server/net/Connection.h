@@ -6,23 +6,29 @@
 #include <QObject>
 #include <QSsl>
 #include <QSslCipher>
-#include <QSslConfiguration>
 #include <QString>
 
+#include "tls/TlsContext.h"
+
+#include <memory>
 #include <optional>
 
 class QSocketNotifier;
-class QSslSocket;
+class TlsSession;
 
 // One client's TCP connection, as light as an idle session allows. In clear text it is the
 // non-blocking descriptor and one read notifier: no read buffer (read() takes what the caller
 // allows straight from the kernel, through one scratch buffer per thread), no write buffer
 // (bytes go straight to the kernel; only what it refuses waits here, in order, with a write
-// notifier armed until it has gone). A QSslSocket, with its buffers, exists only once TLS
-// starts (STARTTLS or direct TLS); it then owns the descriptor and this forwards to it.
+// notifier armed until it has gone). TLS (STARTTLS or direct TLS) adds one OpenSSL session
+// (tls/TlsSession) on the same descriptor and notifiers: no Qt socket, no buffer of ours;
+// OpenSSL's record buffers are released while the session is idle, and the certificate and
+// policy live once in the shared tls/TlsContext.
 //
 // Reading is level-triggered: while the handler does not want input (rate limit, a pending
 // answer) it must say so with setReadEnabled(false), or the read notifier fires for ever.
+// Under TLS, plaintext OpenSSL has already decrypted does not make the descriptor readable:
+// the connection calls the handler again by itself while such bytes wait and reading is on.
 class Connection final : public QObject
 {
 public:
@@ -62,11 +68,16 @@ public:
     void flush();
 
     // TLS as the server side. Bytes still queued in clear text (the STARTTLS <proceed/>) go
-    // first; the handshake then starts on a QSslSocket that takes over the descriptor.
-    void startServerEncryption(const QSslConfiguration &configuration);
+    // first; the handshake then starts on the same descriptor. Until it is done, writes wait.
+    void startServerEncryption(const TlsContext &context);
     bool isEncrypted() const;
     QSsl::SslProtocol sessionProtocol() const;
-    QSslCipher sessionCipher() const;
+    QString sessionCipherName() const;
+    QSslCipher sessionCipher() const;   // Qt's description of it (loads Qt's TLS backend)
+    // The ALPN protocol chosen in the handshake ("xmpp-client"), empty if none.
+    QByteArray alpnProtocol() const;
+    // RFC 9266 "tls-exporter" channel binding data; empty without TLS (see TlsSession).
+    QByteArray tlsExporter() const;
 
     // Hands the connection its own end: the queued bytes leave, then a half-close (FIN) in
     // clear text or a TLS close; input is read and dropped meanwhile so that the kernel never
@@ -86,7 +97,12 @@ private:
     void onReadable();
     void onWritable();
     void sendPending();
-    void handOverToTls();
+    void beginTls();
+    void continueHandshake();
+    void onTlsReadable();
+    void sendPendingTls();
+    void scheduleTlsRead();
+    void armWriteNotifier();
     void discardInput();
     void peerGone(const QString &error);
     void reportGoneLater(const QString &error);
@@ -99,8 +115,8 @@ private:
     Notifier *m_readNotifier = nullptr;
     Notifier *m_writeNotifier = nullptr;     // only while the kernel refuses bytes
     QByteArray m_pending;                    // exactly the bytes it refused, in order
-    QSslSocket *m_tls = nullptr;
-    std::optional<QSslConfiguration> m_tlsWaiting;   // STARTTLS waits for m_pending to leave
+    std::unique_ptr<TlsSession> m_tls;
+    std::optional<TlsContext> m_tlsWaiting;  // STARTTLS waits for m_pending to leave
     QHostAddress m_peerAddress;
     QString m_error;
     QBasicTimer m_graceTimer;
@@ -110,4 +126,6 @@ private:
     bool m_goneReported = false;
     bool m_closing = false;
     bool m_halfClosed = false;
+    bool m_tlsReadQueued = false;
+    bool m_readWantsWrite = false;           // OpenSSL must write before it can read on            // a call for decrypted bytes is on its way
 };

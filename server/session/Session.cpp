@@ -192,7 +192,7 @@ SessionSnapshot Session::snapshot() const
         s.peerPort = m_conn->peerPort();
         if (m_encrypted) {
             s.tlsProtocol = protocolName(m_conn->sessionProtocol());
-            s.tlsCipher = m_conn->sessionCipher().name();
+            s.tlsCipher = m_conn->sessionCipherName();
         }
     }
     s.directTls = m_directTls;

@@ -1,0 +1,26 @@
+// A second, independent client for the TLS tests: xmpp.js (@xmpp/client) logs in over
+// xmpp:// (STARTTLS) or xmpps:// (direct TLS), says "online <jid>", sends one message to the
+// peer given, and logs out when that peer answers "bye". Bounded: it gives up after 30 s.
+// Usage: node xmppjs_client.cjs MODULES_DIR SERVICE DOMAIN USER PASSWORD PEER
+"use strict";
+const path = require("path");
+const [modules, service, domain, username, password, peer] = process.argv.slice(2);
+const { client, xml } = require(path.join(modules, "node_modules", "@xmpp", "client"));
+
+const xmpp = client({ service, domain, username, password, resource: "xmppjs" });
+const timer = setTimeout(() => { console.log("timeout"); process.exit(3); }, 30000);
+xmpp.on("error", (err) => { console.log("error " + err.message); });
+xmpp.on("stanza", async (stanza) => {
+  if (stanza.is("message") && stanza.getChildText("body") === "bye") {
+    await xmpp.stop();
+    clearTimeout(timer);
+    console.log("offline");
+    process.exit(0);
+  }
+});
+xmpp.on("online", async (address) => {
+  console.log("online " + address.toString());
+  await xmpp.send(xml("presence"));
+  await xmpp.send(xml("message", { to: peer, type: "chat" }, xml("body", {}, "hello from xmpp.js")));
+});
+xmpp.start().catch((err) => { console.log("failed " + err.message); process.exit(2); });
