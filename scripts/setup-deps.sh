@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config
-          qt6-base-dev libqt6sql6-sqlite qt6-charts-dev
+          qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-slixmpp xvfb clang)   # clang: libFuzzer (bench/fuzz.sh)
