@@ -239,6 +239,9 @@ check_package() {
     cmd=$(sed -n "s/^ExecStart=[-@:+!]*//p" "$unit" | head -n1)
     [ -n "$cmd" ] || { echo "no ExecStart in $unit"; exit 1; }
     echo "ExecStart: $cmd"
+    # What systemd would do first: StateDirectory= (owned by the unit user, mode 0700), UMask=.
+    install -d -o switchboard -g switchboard -m 0700 /var/lib/switchboard
+    umask 077
     runuser -u switchboard -- sh -c "exec $cmd" > /tmp/server.log 2>&1 &
     pid=$!
     for i in $(seq 1 300); do
