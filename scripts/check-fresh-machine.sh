@@ -34,8 +34,18 @@ for arg in "$@"; do
   esac
 done
 [[ $(id -u) -eq 0 ]] || { echo "check-fresh-machine.sh: must run as root (debootstrap, chroot, mounts)" >&2; exit 1; }
-for tool in debootstrap unshare chroot git ip flock; do
-  command -v "$tool" >/dev/null || { echo "check-fresh-machine.sh: $tool is missing (apt-get install debootstrap iproute2 git util-linux)" >&2; exit 1; }
+# The host needs only these (a CI machine may lack debootstrap): installed like setup-deps.sh.
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v ip >/dev/null || need+=(iproute2)
+command -v git >/dev/null || need+=(git)
+if ((${#need[@]})); then
+  echo "check-fresh-machine.sh: installing ${need[*]} on the host" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}"
+fi
+for tool in debootstrap unshare chroot git ip flock findmnt; do
+  command -v "$tool" >/dev/null || { echo "check-fresh-machine.sh: $tool is missing" >&2; exit 1; }
 done
 
 log() { printf '[fresh %s] %s\n' "$(date -u +%T)" "$*" >&2; }
