@@ -152,6 +152,9 @@ max_read_rate 0
 EOF
 
 start_switchboard() {  # $1: headless|console; the server picks a free port and reports it
+  # Emptied here, not by the background redirection, which may come after the first read
+  # below: that read would find the previous server's port.
+  : > "$work/sb.log"
   if [[ $1 == console ]]; then
     QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES='switchboard.*.info=false;switchboard.*.debug=false' \
       "$SWITCHBOARD_BIN" --config "$work/sb.ini" --data-dir "$work/sb" --c2s-port 0 > "$work/sb.log" 2>&1 &
@@ -176,6 +179,7 @@ start_prosody() {  # Prosody cannot report a port it picked: try free ones until
   local attempt port
   for ((attempt = 0; attempt < 5; attempt++)); do
     port=$(free_port)
+    : > "$work/prosody.out"
     write_prosody_config "$port"
     prosody -F --config "$work/prosody.cfg.lua" > "$work/prosody.out" 2>&1 &
     server_pid=$!
