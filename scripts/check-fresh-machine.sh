@@ -127,6 +127,7 @@ new_root() {  # sets ROOT to a fresh root unpacked from the cached base (no subs
   local r     # cleanup must see what is mounted)
   r=$(mktemp -d /var/tmp/sb-fresh.XXXXXX)
   roots+=("$r")
+  chmod 755 "$r"   # it becomes /: mktemp's 0700 would lock every other user out of everything
   tar -C "$r" --numeric-owner -xf "$base_tar"
   # Only what a root needs to resolve names and reach the archive; nothing else of the host.
   printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
