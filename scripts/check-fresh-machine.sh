@@ -116,6 +116,7 @@ ensure_base() {
     debootstrap --variant=minbase --arch=amd64 bookworm "$tmp" "$mirror" > "$cache/debootstrap.log" 2>&1 \
       || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
     rm -rf "$tmp"/var/cache/apt/archives/*.deb
+    chmod 755 "$tmp"
     tar -C "$tmp" --numeric-owner -cf "$base_tar.part" .
     mv "$base_tar.part" "$base_tar"
     rm -rf --one-file-system "$tmp"
@@ -127,8 +128,10 @@ new_root() {  # sets ROOT to a fresh root unpacked from the cached base (no subs
   local r     # cleanup must see what is mounted)
   r=$(mktemp -d /var/tmp/sb-fresh.XXXXXX)
   roots+=("$r")
-  chmod 755 "$r"   # it becomes /: mktemp's 0700 would lock every other user out of everything
   tar -C "$r" --numeric-owner -xf "$base_tar"
+  # It becomes /: mktemp's 0700 (kept by tar from an older cached base) would lock every
+  # other user out of everything.
+  chmod 755 "$r"
   # Only what a root needs to resolve names and reach the archive; nothing else of the host.
   printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
   cp -L /etc/resolv.conf "$r/etc/resolv.conf"
