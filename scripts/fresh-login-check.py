@@ -25,6 +25,8 @@ class LoginCheck(slixmpp.ClientXMPP):
         self.encrypted = False
         self.result = None
         self.done = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.add_event_handler("disconnected", lambda _: self.closed.set())
         self.add_event_handler("tls_success", lambda _: setattr(self, "encrypted", True))
         self.add_event_handler("session_start", self.on_session)
         self.add_event_handler("failed_all_auth", lambda _: self.finish("authentication failed"))
@@ -51,6 +53,12 @@ async def run(args):
         await asyncio.wait_for(client.done.wait(), args.timeout)
     except asyncio.TimeoutError:
         client.finish(f"no session within {args.timeout} s")
+    if not client.closed.is_set():   # a clean close, not tasks cut off at exit
+        client.disconnect()
+        try:
+            await asyncio.wait_for(client.closed.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
     return client.result
 
 
