@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config
-          qt6-base-dev libqt6sql6-sqlite qt6-charts-dev
+          qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev
           libexpat1-dev)   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
 if [[ "${1:-}" == "--package" ]]; then
@@ -16,7 +16,6 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
-  packages+=(python3-aioxmpp)   # the second client of the TLS integration tests
   # xmpp.js (npm @xmpp/client) is installed by the tests into the build tree; npm may already
   # come with another Node.js package (nodejs from NodeSource bundles it).
   command -v npm >/dev/null || packages+=(nodejs npm)

@@ -7,7 +7,7 @@ import os
 import signal
 import unittest
 
-from harness import DOMAIN, Server, Client, main
+from harness import DOMAIN, Server, Client, main, wait_for
 
 
 class GracefulShutdown(unittest.IsolatedAsyncioTestCase):
@@ -33,19 +33,28 @@ class GracefulShutdown(unittest.IsolatedAsyncioTestCase):
             self.clients += [alice, bob]
             await alice.online()
             await bob.online()
-            # Mutual subscription, then both available.
+            # Mutual subscription, then both available. Neither is available yet, so each
+            # request is held for its contact (RFC 6121 §3.1.3): no event to wait for, but the
+            # server handles a client's stanzas in order, so a ping's answer (XEP-0199) says the
+            # step before it is done, however busy the machine is.
             for a, b in ((alice, bob), (bob, alice)):
                 a.send_presence(pto=f"{b.boundjid.bare}", ptype="subscribe")
-                await asyncio.sleep(0.2)
+                await a["xep_0199"].ping(jid=DOMAIN, timeout=20)
                 b.send_presence(pto=f"{a.boundjid.bare}", ptype="subscribed")
-                await asyncio.sleep(0.2)
+                await b["xep_0199"].ping(jid=DOMAIN, timeout=20)
+            available = []
+            for me in (alice, bob):
+                me.add_event_handler("presence_available",
+                                     lambda p, me=me: available.append((me.boundjid.bare, p["from"].bare)))
             unavailable = []
             for me in (alice, bob):
                 me.add_event_handler("presence_unavailable",
                                      lambda p, me=me: unavailable.append((me.boundjid.bare, p["from"].bare)))
             alice.send_presence()
             bob.send_presence()
-            await asyncio.sleep(0.5)
+            for me, other in ((alice, bob), (bob, alice)):
+                await wait_for(lambda: (me.boundjid.bare, other.boundjid.bare) in available,
+                               timeout=20, what=f"{other.boundjid.bare}'s presence at {me.boundjid.bare}")
 
             server.proc.send_signal(signum)
             code = await asyncio.get_running_loop().run_in_executor(None, lambda: server.proc.wait(timeout=15))
