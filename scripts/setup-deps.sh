@@ -16,10 +16,20 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
-  # xmpp.js (npm @xmpp/client) is installed by the tests into the build tree; npm may already
-  # come with another Node.js package (nodejs from NodeSource bundles it).
+  # xmpp.js (npm @xmpp/client, tests/npm) for the integration tests; npm may already come with
+  # another Node.js package (nodejs from NodeSource bundles it).
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
+
+# The test suite's npm packages, from tests/npm's lock file, installed while the registry can be
+# reached (the fresh-machine check runs the tests without a network).
+install_test_npm() {
+  [[ "${1:-}" == "--test" ]] || return 0
+  local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/tests/npm"
+  [[ -d "$dir/node_modules/@xmpp/client" ]] && return 0
+  echo "switchboard: installing the test suite's npm packages into tests/npm" >&2
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +37,7 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then install_test_npm "${1:-}"; exit 0; fi
 
 if [[ $(id -u) -eq 0 ]]; then
   sudo=()
@@ -52,3 +62,4 @@ if [[ " ${missing[*]} " == *" prosody "* && ! -e /usr/sbin/policy-rc.d ]]; then
 fi
 "${sudo[@]}" apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
 if $policy_created; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi
+install_test_npm "${1:-}"

@@ -14,20 +14,19 @@ import aioxmpp.connector
 from harness import ServerTestCase, main, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NPM_DIR = os.environ.get("SB_NPM_DIR") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(os.environ.get("SWITCHBOARD_BIN", "build/app/x")))), "npm")
+NPM_DIR = os.environ.get("SB_NPM_DIR") or os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "npm")
 
 
 def ensure_xmppjs(test):
-    """@xmpp/client in NPM_DIR (under the build tree), installed once with npm."""
+    """@xmpp/client from tests/npm, which scripts/setup-deps.sh --test installs with `npm ci`."""
     if os.path.isdir(os.path.join(NPM_DIR, "node_modules", "@xmpp", "client")):
         return
     if not shutil.which("npm") or not shutil.which("node"):
         test.skipTest("npm/node are not installed: the xmpp.js tests cannot run")
-    os.makedirs(NPM_DIR, exist_ok=True)
-    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", NPM_DIR,
-                             "@xmpp/client@0.14"], capture_output=True, text=True, timeout=300)
-    test.assertEqual(result.returncode, 0, "npm install @xmpp/client failed:\n" + result.stdout + result.stderr)
+    result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", NPM_DIR],
+                            capture_output=True, text=True, timeout=300)
+    test.assertEqual(result.returncode, 0, "npm ci in tests/npm failed (run scripts/setup-deps.sh --test "
+                     "while the npm registry can be reached):\n" + result.stdout + result.stderr)
 
 
 class TlsClients(ServerTestCase):
