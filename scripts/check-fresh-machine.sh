@@ -135,6 +135,12 @@ new_root() {  # sets ROOT to a fresh root unpacked from the cached base (no subs
   # Only what a root needs to resolve names and reach the archive; nothing else of the host.
   printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
   cp -L /etc/resolv.conf "$r/etc/resolv.conf"
+  # Certificate authorities this machine itself added (an egress proxy's, if any), so that the
+  # root reaches the package registries over HTTPS the way the machine does; none on most.
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' > /dev/null; then
+    mkdir -p "$r/usr/local/share/ca-certificates"
+    cp -L /usr/local/share/ca-certificates/*.crt "$r/usr/local/share/ca-certificates/"
+  fi
   echo "deb $mirror bookworm main" > "$r/etc/apt/sources.list"
   # Daemons pulled in as dependencies (Prosody) must not start as services while installing.
   printf '#!/bin/sh\nexit 101\n' > "$r/usr/sbin/policy-rc.d"
@@ -153,8 +159,11 @@ in_root() {
   local -a ns=(--pid --fork --mount-proc="$r/proc")
   local setup=""
   if [[ $net == nonet ]]; then ns+=(--net); setup='ip link set lo up && '; fi
+  # Node.js trusts only its own CA list unless told: point it at the system's, which holds
+  # whatever update-ca-certificates added (see new_root).
   unshare "${ns[@]}" sh -c "${setup}exec chroot \"\$0\" /usr/bin/env -i HOME=/root \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 CI=true \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
     DEBIAN_FRONTEND=noninteractive /bin/bash -c \"\$1\"" "$r" "$*" < /dev/null
 }
 
