@@ -48,9 +48,10 @@ private:
     void inject(Session *from, const QString &xml) { m_sink->inject(from, xml); }
     XmlElement expect(Session *to) { return m_sink->expect(to); }
 
-    XmlElement iq(Session *from, const QString &payload, const QString &type = u"set"_s)
+    XmlElement iq(Session *from, const QString &payload, const QString &type = u"set"_s, const QString &to = {})
     {
-        inject(from, u"<iq type='%1' id='c1'>%2</iq>"_s.arg(type, payload));
+        const QString toAttribute = to.isEmpty() ? QString() : u" to='%1'"_s.arg(to);
+        inject(from, u"<iq type='%1' id='c1'%3>%2</iq>"_s.arg(type, payload, toAttribute));
         return expect(from);
     }
     bool enable(Session *s)
@@ -108,7 +109,7 @@ private Q_SLOTS:
 
     void discoAdvertisesTheFeature()
     {
-        const XmlElement result = iq(m_desk, u"<query xmlns='%1'/>"_s.arg(InfoNs), u"get"_s);
+        const XmlElement result = iq(m_desk, u"<query xmlns='%1'/>"_s.arg(InfoNs), u"get"_s, u"localhost"_s);
         bool found = false;
         for (const XmlElement &f : result.firstChildElement(u"query"_s, InfoNs).childElements())
             found = found || f.attribute(u"var"_s) == CarbonsNs;
@@ -165,6 +166,8 @@ private Q_SLOTS:
 
     void sentCopyGoesToOtherEnabledResources()
     {
+        available(m_bob, 0);   // a message to bob's bare JID reaches him
+        m_sink->clear();
         inject(m_laptop, u"<message to='bob@localhost' type='chat' id='s1'><body>yo</body></message>"_s);
         QCOMPARE(expect(m_bob).childText(u"body"_s), u"yo"_s);
         const XmlElement carbon = expect(m_phone);
