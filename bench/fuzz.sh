@@ -16,7 +16,7 @@ build_dir=$(realpath -m "${FUZZ_BUILD_DIR:-build-fuzz}")
 seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-2}
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_streamparser fuzz_jid fuzz_sasl fuzz_stanzas)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_streamparser fuzz_jid fuzz_sasl fuzz_stanzas fuzz_tls_records)
 
 step=${FUZZ_STEP:-all}
 
