@@ -112,6 +112,7 @@ public:
     bool onGet(StanzaEvent &event);
     bool onSet(StanzaEvent &event, bool block);
     bool onPre(StanzaEvent &event);
+    void onBroadcast(const StanzaEvent &event);
     bool onDelivery(Delivery &delivery);
     void onBound(Session *session);
     void onClosed(Session *session);
@@ -120,6 +121,12 @@ private:
     struct Requested
     {
         bool blocklist = false;   // §3.2: this resource retrieved the list, so it gets pushes
+    };
+    // Where this resource sent directed presence (RFC 6121 §4.6) since it was last unavailable:
+    // those JIDs see its presence too, so a block must tell them it is gone.
+    struct Directed
+    {
+        QSet<Jid> targets;
     };
 
     std::optional<QSet<QString>> load(const QString &username);
@@ -130,6 +137,7 @@ private:
     void refuseOutbound(const StanzaEvent &event);
     void refuseInbound(const StanzaEvent &event);
     void push(const Jid &user, const XmlElement &command);
+    QSet<Session *> presenceTargets(Session *source, const Roster *roster) const;
     void presenceOnBlock(Session *origin, const QSet<QString> &before, const QSet<QString> &after);
     void presenceOnUnblock(Session *origin, const QSet<QString> &before, const QSet<QString> &after);
 
@@ -143,6 +151,7 @@ private:
     QHash<QString, QSet<QString>> m_online;
     QCache<QString, QSet<QString>> m_recent;
     SessionData<Requested> m_requested;
+    SessionData<Directed> m_directed;
 };
 
 // --- the lists ---
@@ -365,27 +374,47 @@ void BlockingModule::State::push(const Jid &user, const XmlElement &command)
     }
 }
 
+QSet<Session *> BlockingModule::State::presenceTargets(Session *source, const Roster *roster) const
+{
+    // Who sees this resource's presence: the available resources of "from"/"both" subscribers
+    // (RFC 6121 §4.2.2) and of the JIDs it sent directed presence to (§4.6).
+    QSet<Session *> targets;
+    if (roster) {
+        for (const RosterItem &item : std::as_const(roster->items)) {
+            if (mayReceivePresence(item.subscription)) {
+                for (Session *target : m_sessions.availableResourcesOfUser(item.jid))
+                    targets.insert(target);
+            }
+        }
+    }
+    if (const Directed *directed = m_directed.find(source)) {
+        for (const Jid &jid : directed->targets) {
+            if (jid.isFull()) {
+                if (Session *target = m_sessions.sessionByFullJid(jid))
+                    targets.insert(target);
+            } else {
+                for (Session *target : m_sessions.availableResourcesOfUser(jid))
+                    targets.insert(target);
+            }
+        }
+    }
+    return targets;
+}
+
 void BlockingModule::State::presenceOnBlock(Session *origin, const QSet<QString> &before, const QSet<QString> &after)
 {
     // §3.3: unavailable from each available resource of the user to each resource that could
-    // see the user's presence (a "from"/"both" subscriber, RFC 6121 §4.2.2) and is blocked now.
+    // see its presence and is blocked now.
     const std::shared_ptr<Roster> roster = origin->roster();
-    const QList<Session *> sources = m_sessions.availableResourcesOfUser(origin->bareJid());
-    if (!roster || sources.isEmpty())
-        return;
-    for (const RosterItem &item : std::as_const(roster->items)) {
-        if (!mayReceivePresence(item.subscription))
-            continue;
-        for (Session *target : m_sessions.availableResourcesOfUser(item.jid)) {
+    for (Session *source : m_sessions.availableResourcesOfUser(origin->bareJid())) {
+        for (Session *target : presenceTargets(source, roster.get())) {
             if (!BlockingModule::matches(after, target->fullJid()) || BlockingModule::matches(before, target->fullJid()))
                 continue;
-            for (Session *source : sources) {
-                XmlElement unavailable(u"presence"_s);
-                unavailable.setAttribute(TypeAttr, u"unavailable"_s);
-                unavailable.setAttribute(FromAttr, source->fullJid().toString());
-                unavailable.setAttribute(ToAttr, item.jid.bareString());
-                m_router.deliver(target, unavailable);
-            }
+            XmlElement unavailable(u"presence"_s);
+            unavailable.setAttribute(TypeAttr, u"unavailable"_s);
+            unavailable.setAttribute(FromAttr, source->fullJid().toString());
+            unavailable.setAttribute(ToAttr, target->bareJid().toString());
+            m_router.deliver(target, unavailable);
         }
     }
 }
@@ -393,33 +422,37 @@ void BlockingModule::State::presenceOnBlock(Session *origin, const QSet<QString>
 void BlockingModule::State::presenceOnUnblock(Session *origin, const QSet<QString> &before,
                                               const QSet<QString> &after)
 {
-    // §3.4: the user's current presence to each resource of a subscriber that is no longer
-    // blocked. And, as the local answer to a probe (RFC 6121 §4.3), the contact's presence back
-    // to the user if the user is subscribed to it: the block had hidden its changes.
+    // §3.4: the user's current presence to each resource that may see it and is no longer
+    // blocked.
     const std::shared_ptr<Roster> roster = origin->roster();
-    if (!roster)
-        return;
     const Jid user = origin->bareJid();
     const QList<Session *> own = m_sessions.availableResourcesOfUser(user);
-    for (const RosterItem &item : std::as_const(roster->items)) {
-        for (Session *contact : m_sessions.availableResourcesOfUser(item.jid)) {
-            if (!BlockingModule::matches(before, contact->fullJid()) || BlockingModule::matches(after, contact->fullJid()))
+    for (Session *source : own) {
+        for (Session *target : presenceTargets(source, roster.get())) {
+            if (!BlockingModule::matches(before, target->fullJid()) || BlockingModule::matches(after, target->fullJid()))
                 continue;
-            if (mayReceivePresence(item.subscription)) {
-                for (Session *source : own) {
-                    XmlElement presence = source->presence();
-                    presence.setAttribute(FromAttr, source->fullJid().toString());
-                    presence.setAttribute(ToAttr, item.jid.bareString());
-                    m_router.deliver(contact, presence);
-                }
-            }
-            if (receivesPresence(item.subscription) && contactAllows(contact, user)) {
-                for (Session *target : own) {
-                    XmlElement presence = contact->presence();
-                    presence.setAttribute(FromAttr, contact->fullJid().toString());
-                    presence.setAttribute(ToAttr, target->fullJid().toString());
-                    m_router.deliver(target, presence);
-                }
+            XmlElement presence = source->presence();
+            presence.setAttribute(FromAttr, source->fullJid().toString());
+            presence.setAttribute(ToAttr, target->bareJid().toString());
+            m_router.deliver(target, presence);
+        }
+    }
+    // As the local answer to a probe (RFC 6121 §4.3): the presence of contacts the user is
+    // subscribed to comes back, since the block had hidden their changes.
+    if (!roster)
+        return;
+    for (const RosterItem &item : std::as_const(roster->items)) {
+        if (!receivesPresence(item.subscription))
+            continue;
+        for (Session *contact : m_sessions.availableResourcesOfUser(item.jid)) {
+            if (!BlockingModule::matches(before, contact->fullJid()) || BlockingModule::matches(after, contact->fullJid())
+                || !contactAllows(contact, user))
+                continue;
+            for (Session *target : own) {
+                XmlElement presence = contact->presence();
+                presence.setAttribute(FromAttr, contact->fullJid().toString());
+                presence.setAttribute(ToAttr, target->fullJid().toString());
+                m_router.deliver(target, presence);
             }
         }
     }
@@ -447,7 +480,23 @@ bool BlockingModule::State::onPre(StanzaEvent &event)
         refuseInbound(event);
         return true;
     }
+    if (event.kind == Kind::Presence && event.origin && event.origin->isConnectedResource() && !to.node().isEmpty()) {
+        const QString type = event.stanza.attribute(TypeAttr);
+        if (type.isEmpty())
+            m_directed.get(event.origin).targets.insert(to);
+        else if (type == u"unavailable") {
+            if (Directed *directed = m_directed.find(event.origin))
+                directed->targets.remove(to);
+        }
+    }
     return false;
+}
+
+void BlockingModule::State::onBroadcast(const StanzaEvent &event)
+{
+    // Unavailable ends every directed presence too (RFC 6121 §4.6.3).
+    if (event.origin && event.stanza.attribute(TypeAttr) == u"unavailable")
+        m_directed.reset(event.origin);
 }
 
 void BlockingModule::State::refuseOutbound(const StanzaEvent &event)
@@ -531,6 +580,10 @@ void BlockingModule::load(ModuleHost &host)
         for (Target target : {Target::Host, Target::Bare, Target::Full})
             host.hook(Event::pre(kind, target), [s](StanzaEvent &e) { return s->onPre(e); }, 100);
     }
+    host.hook(Event::pre(Kind::Presence, Target::Broadcast), [s](StanzaEvent &e) {
+        s->onBroadcast(e);
+        return false;
+    }, 100);
     // First among the delivery filters: a dropped stanza is not worth copying or queueing.
     host.hookDelivery([s](Delivery &d) { return s->onDelivery(d); }, 100);
 

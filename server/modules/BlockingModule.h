@@ -14,9 +14,10 @@ class Jid;
 // - <blocklist/> get (§3.2) marks the resource as wanting pushes; <block/> and <unblock/> set
 //   (§3.3-§3.5) are validated as a whole, committed to the module's own table, then answered,
 //   then pushed to every resource of the user that retrieved the block list;
-// - on block, subscribers' resources that become blocked get unavailable presence from the
-//   user's available resources (§3.3); on unblock they get the current presence again, and the
-//   user gets the contact's presence back if subscribed to it (§3.4);
+// - on block, resources that saw the user's presence (subscribers, recipients of directed
+//   presence) and become blocked get unavailable presence from the user's available resources
+//   (§3.3); on unblock they get the current presence again, and the user gets the contact's
+//   presence back if subscribed to it (§3.4);
 // - stanzas the user addresses to a blocked JID are refused with not-acceptable plus
 //   <blocked xmlns='urn:xmpp:blocking:errors'/>; stanzas a blocked JID addresses to the user
 //   are dropped (presence, iq result/error) or refused with service-unavailable (message, iq

@@ -497,6 +497,37 @@ private Q_SLOTS:
         QCOMPARE(from(drain(alice), u"bob@localhost/b"_s).size(), 1);
     }
 
+    void directedPresenceRecipientsAreToldToo()
+    {
+        Session *alice = m_make->bound(u"alice"_s, u"a"_s);
+        Session *carol = m_make->bound(u"carol"_s, u"c"_s);
+        Session *bob = m_make->bound(u"bob"_s, u"b"_s);
+        inject(carol, u"<presence/>"_s);
+        inject(bob, u"<presence/>"_s);
+        inject(alice, u"<presence/>"_s);
+        // Carol has no subscription: she sees alice through directed presence only (RFC 6121 §4.6).
+        inject(alice, u"<presence to='carol@localhost'><status>for carol</status></presence>"_s);
+        inject(alice, u"<presence to='bob@localhost'/>"_s);
+        inject(alice, u"<presence to='bob@localhost' type='unavailable'/>"_s);   // bob's ended
+        m_sink->clear();
+        QCOMPARE(command(alice, u"block"_s, {u"carol@localhost"_s, u"bob@localhost"_s}), u"result"_s);
+        const XmlElement gone = expect(carol);
+        QCOMPARE(gone.attribute(u"type"_s), u"unavailable"_s);
+        QCOMPARE(gone.attribute(u"from"_s), u"alice@localhost/a"_s);
+        QCOMPARE(m_sink->pending(bob), 0);
+        // Alice's later unavailable does not reach carol (the filter), nor does her return.
+        inject(alice, u"<presence type='unavailable'/>"_s);
+        inject(alice, u"<presence/>"_s);
+        QCOMPARE(m_sink->pending(carol), 0);
+        drain(alice);   // her own presence, echoed
+        inject(alice, u"<presence to='carol@localhost'/>"_s);
+        QVERIFY(isBlockedError(expect(alice)));
+        m_sink->clear();
+        // The unavailable broadcast ended the directed presence: unblocking sends carol nothing.
+        QCOMPARE(command(alice, u"unblock"_s, {}), u"result"_s);
+        QCOMPARE(m_sink->pending(carol), 0);
+    }
+
     void blockingOneResourceOnlyHidesThatResource()
     {
         Session *alice = m_make->bound(u"alice"_s, u"a"_s);
