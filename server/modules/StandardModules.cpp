@@ -3,6 +3,7 @@
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
 #include "modules/BindModule.h"
+#include "modules/BlockingModule.h"
 #include "modules/CarbonsModule.h"
 #include "modules/ClientSoftwareModule.h"
 #include "modules/DiscoModule.h"
@@ -39,6 +40,7 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<PresenceModule>(rosters));
     host.load(std::make_unique<MessageModule>());
     host.load(std::make_unique<OfflineModule>());
+    host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
 }
 
