@@ -7,6 +7,7 @@
 #include <QTimerEvent>
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <memory>
 #include <netinet/in.h>
@@ -72,11 +73,11 @@ Connection::Connection(qintptr descriptor, QObject *parent)
     socklen_t length = sizeof address;
     if (::getpeername(int(m_fd), reinterpret_cast<sockaddr *>(&address), &length) == 0) {
         if (address.ss_family == AF_INET) {
-            m_peerAddress.setAddress(reinterpret_cast<const sockaddr *>(&address));
-            m_peerPort = ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
+            std::memcpy(&m_peer.v4, &address, sizeof m_peer.v4);
+            m_peerPort = ntohs(m_peer.v4.sin_port);
         } else if (address.ss_family == AF_INET6) {
-            m_peerAddress.setAddress(reinterpret_cast<const sockaddr *>(&address));
-            m_peerPort = ntohs(reinterpret_cast<const sockaddr_in6 *>(&address)->sin6_port);
+            std::memcpy(&m_peer.v6, &address, sizeof m_peer.v6);
+            m_peerPort = ntohs(m_peer.v6.sin6_port);
         }
     }
     m_readNotifier = new Notifier(this, m_fd, QSocketNotifier::Read);
@@ -92,6 +93,13 @@ Connection::~Connection()
     m_tls.reset();   // OpenSSL's socket BIO leaves the descriptor to us
     if (m_fd >= 0)
         ::close(int(m_fd));
+}
+
+QHostAddress Connection::peerAddress() const
+{
+    if (m_peer.v4.sin_family != AF_INET && m_peer.v4.sin_family != AF_INET6)
+        return QHostAddress();
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&m_peer));
 }
 
 void Connection::setNoDelay(bool on)

@@ -10,6 +10,8 @@
 
 #include "tls/TlsContext.h"
 
+#include <netinet/in.h>
+
 #include <memory>
 #include <optional>
 
@@ -51,7 +53,9 @@ public:
     void setHandler(Handler *handler);
 
     bool isOpen() const { return !m_gone; }
-    QHostAddress peerAddress() const { return m_peerAddress; }
+    // Built on each call from the raw socket address: a QHostAddress member would cost every
+    // idle session two heap blocks for a value read only at login and in the console.
+    QHostAddress peerAddress() const;
     quint16 peerPort() const { return m_peerPort; }
     QString errorString() const { return m_error; }
     void setNoDelay(bool on);
@@ -117,7 +121,10 @@ private:
     QByteArray m_pending;                    // exactly the bytes it refused, in order
     std::unique_ptr<TlsSession> m_tls;
     std::optional<TlsContext> m_tlsWaiting;  // STARTTLS waits for m_pending to leave
-    QHostAddress m_peerAddress;
+    union {
+        sockaddr_in v4;
+        sockaddr_in6 v6;
+    } m_peer{};                              // family AF_UNSPEC until getpeername() answers
     QString m_error;
     QBasicTimer m_graceTimer;
     quint16 m_peerPort = 0;
