@@ -81,7 +81,7 @@ class TlsClients(ServerTestCase):
         errors = tempfile.TemporaryFile()
         self.addCleanup(errors.close)
         proc = await asyncio.create_subprocess_exec(
-            "node", os.path.join(HERE, "xmppjs_client.cjs"), NPM_DIR, f"{scheme}://127.0.0.1:{port}", "localhost",
+            "node", os.path.join(HERE, "xmppjs_client.mjs"), NPM_DIR, f"{scheme}://127.0.0.1:{port}", "localhost",
             "carol", "singer", "bob@localhost/slix", stdout=asyncio.subprocess.PIPE, stderr=errors,
             env=env)
         try:
