@@ -1,4 +1,4 @@
-#include "RecordingSink.h"
+#include "StandardModulesTest.h"
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
 #include "modules/BlockingModule.h"
@@ -46,43 +46,12 @@ QStringList itemsOf(const XmlElement &element)
 // XEP-0191 through the real router, host and standard modules, with the recording sink in place
 // of the sockets: commands, pushes, JID matching, both directions of routing, the delivery
 // filter, and the table surviving a restart.
-class TestBlocking : public QObject
+class TestBlocking : public StandardModulesTest
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<TempDatabase> m_db;
-    ServerConfig m_config;
-    std::unique_ptr<SessionManager> m_sessions;
-    std::unique_ptr<StanzaRouter> m_router;
-    std::unique_ptr<RecordingSink> m_sink;
-    std::unique_ptr<ModuleHost> m_host;
-    std::unique_ptr<TestSessions> m_make;
 
-    void inject(Session *from, const QString &xml) { m_sink->inject(from, xml); }
-    XmlElement expect(Session *to) { return m_sink->expect(to); }
-
-    // A server on the (kept) database: what a restart looks like to the module.
-    void startServer()
-    {
-        m_sessions = std::make_unique<SessionManager>();
-        m_router = std::make_unique<StanzaRouter>(m_sessions.get(), u"localhost"_s);
-        m_sink = std::make_unique<RecordingSink>(*m_router);
-        m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_db->database(),
-                                              [](const QString &user) {
-                                                  return user == u"alice" || user == u"bob" || user == u"carol";
-                                              });
-        StandardModules::load(*m_host, nullptr);
-        m_make = std::make_unique<TestSessions>(*m_sessions);
-    }
-    void stopServer()
-    {
-        m_make.reset();
-        m_sessions.reset();   // sessions first: their close hooks may still use the modules
-        m_host.reset();
-        m_sink.reset();
-        m_router.reset();
-    }
 
     void befriend(Session *a, Session *b)
     {
@@ -153,9 +122,7 @@ private:
 private Q_SLOTS:
     void init()
     {
-        m_db = std::make_unique<TempDatabase>();
-        QVERIFY2(m_db->isOpen(), qPrintable(m_db->error()));
-        QVERIFY(m_db->addAccounts({u"alice"_s, u"bob"_s, u"carol"_s}));
+        QVERIFY2(openDatabase({u"alice"_s, u"bob"_s, u"carol"_s}), qPrintable(m_db->error()));
         startServer();
     }
 

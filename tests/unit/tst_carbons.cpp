@@ -1,4 +1,4 @@
-#include "RecordingSink.h"
+#include "StandardModulesTest.h"
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
 #include "modules/StandardModules.h"
@@ -28,25 +28,16 @@ XmlElement forwardedIn(const XmlElement &carbon, const QString &direction)
 // XEP-0280 through the real router and every standard module, the recording sink in place of
 // the sockets. alice has laptop and phone (both enable carbons) and desk (never enables); bob
 // has home.
-class TestCarbons : public QObject
+class TestCarbons : public StandardModulesTest
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<TempDatabase> m_db;
-    ServerConfig m_config;
-    std::unique_ptr<SessionManager> m_sessions;
-    std::unique_ptr<StanzaRouter> m_router;
-    std::unique_ptr<RecordingSink> m_sink;
-    std::unique_ptr<ModuleHost> m_host;
-    std::unique_ptr<TestSessions> m_make;
     Session *m_laptop = nullptr;
     Session *m_phone = nullptr;
     Session *m_desk = nullptr;
     Session *m_bob = nullptr;
 
-    void inject(Session *from, const QString &xml) { m_sink->inject(from, xml); }
-    XmlElement expect(Session *to) { return m_sink->expect(to); }
 
     XmlElement iq(Session *from, const QString &payload, const QString &type = u"set"_s, const QString &to = {})
     {
@@ -77,16 +68,8 @@ private:
 private Q_SLOTS:
     void init()
     {
-        m_db = std::make_unique<TempDatabase>();
-        QVERIFY2(m_db->isOpen(), qPrintable(m_db->error()));
-        QVERIFY(m_db->addAccounts({u"alice"_s, u"bob"_s}));
-        m_sessions = std::make_unique<SessionManager>();
-        m_router = std::make_unique<StanzaRouter>(m_sessions.get(), u"localhost"_s);
-        m_sink = std::make_unique<RecordingSink>(*m_router);
-        m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_db->database(),
-                                              [](const QString &user) { return user == u"alice" || user == u"bob"; });
-        StandardModules::load(*m_host, nullptr);
-        m_make = std::make_unique<TestSessions>(*m_sessions);
+        QVERIFY2(openDatabase({u"alice"_s, u"bob"_s}), qPrintable(m_db->error()));
+        startServer();
         m_laptop = m_make->bound(u"alice"_s, u"laptop"_s);
         m_phone = m_make->bound(u"alice"_s, u"phone"_s);
         m_desk = m_make->bound(u"alice"_s, u"desk"_s);
@@ -99,11 +82,7 @@ private Q_SLOTS:
 
     void cleanup()
     {
-        m_make.reset();
-        m_sessions.reset();
-        m_host.reset();
-        m_sink.reset();
-        m_router.reset();
+        stopServer();
         m_db.reset();
     }
 
