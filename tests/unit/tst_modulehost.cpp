@@ -3,7 +3,7 @@
 #include "host/Module.h"
 #include "host/ModuleHost.h"
 #include "host/ModuleOption.h"
-#include "host/Stream.h"
+#include "FakeStream.h"
 #include "TestSessions.h"
 
 #include <QSqlQuery>
@@ -12,19 +12,6 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-class FakeStream final : public Stream
-{
-public:
-    explicit FakeStream(Session *session) : m_session(session) {}
-    Session *session() const override { return m_session; }
-    void restart() override {}
-    void fail(StreamError::Condition, const QString &) override {}
-    void holdInput() override {}
-    void releaseInput(const std::function<void()> &first) override { first(); }
-
-private:
-    Session *m_session;
-};
 
 // A module that uses the host's non-stanza parts: stream features, elements, its own table and
 // option, and per-session data.

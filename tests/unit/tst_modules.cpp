@@ -1,7 +1,7 @@
 #include "StandardModulesTest.h"
 #include "base/ServerConfig.h"
 #include "host/ModuleHost.h"
-#include "host/Stream.h"
+#include "FakeStream.h"
 #include "modules/StandardModules.h"
 #include "session/SessionManager.h"
 #include "TempDatabase.h"
@@ -32,19 +32,6 @@ QStringList discoFeatures(const XmlElement &result)
     }
     return vars;
 }
-class FakeStream final : public Stream
-{
-public:
-    explicit FakeStream(Session *session) : m_session(session) {}
-    Session *session() const override { return m_session; }
-    void restart() override {}
-    void fail(StreamError::Condition, const QString &) override {}
-    void holdInput() override {}
-    void releaseInput(const std::function<void()> &first) override { first(); }
-
-private:
-    Session *m_session;
-};
 } // namespace
 
 // Every standard module through the real router and host, with the recording sink in place of
