@@ -79,6 +79,7 @@ bool AccountService::addUser(const QString &userOrJid, const QString &password, 
     account.created = QDateTime::currentDateTimeUtc();
     if (!makeCredentials(password, &account.sha1, &account.sha256, error))
         return false;
+    m_attempts.clear();
     return m_store->create(account, error);
 }
 
@@ -128,6 +129,7 @@ int AccountService::importUsers(const QList<NewUser> &users, QString *error)
     work();   // this thread works too
     pool.waitForDone();
 
+    m_attempts.clear();
     if (!m_store->createMany(accounts, error))
         return -1;
     return int(accounts.size());
@@ -145,6 +147,7 @@ bool AccountService::setPassword(const QString &userOrJid, const QString &passwo
     ScramCredentials sha1, sha256;
     if (!makeCredentials(password, &sha1, &sha256, error))
         return false;
+    m_attempts.clear();
     return m_store->updateCredentials(username, sha1, sha256, error);
 }
 
@@ -157,6 +160,7 @@ bool AccountService::deleteUser(const QString &userOrJid, QString *error)
         *error = u"there is no account %1@%2"_s.arg(username, m_domain);
         return false;
     }
+    m_attempts.clear();
     return m_store->remove(username, error);
 }
 
@@ -165,6 +169,7 @@ bool AccountService::setDisabled(const QString &userOrJid, bool disabled, QStrin
     const QString username = prepareUsername(userOrJid, error);
     if (username.isEmpty())
         return false;
+    m_attempts.clear();
     return m_store->setDisabled(username, disabled, error);
 }
 
@@ -192,7 +197,11 @@ std::optional<ScramCredentials> AccountService::scramCredentials(const QString &
 
 AccountService::PlainReference AccountService::plainReference(const QString &username) const
 {
-    return referenceFor(m_store->find(username));
+    if (m_attempts.size() >= 4096)
+        m_attempts.clear();   // attempts whose check never came (abandoned logins)
+    const auto account = m_store->find(username);
+    m_attempts.insert(username, account);
+    return referenceFor(account);
 }
 
 AccountService::PlainReference AccountService::referenceFor(const std::optional<AccountStore::Account> &account) const
@@ -236,7 +245,9 @@ void AccountService::rememberDerivation(const PlainReference &reference, const Q
 
 bool AccountService::verifyPassword(const QString &username, const QString &password)
 {
-    const auto account = m_store->find(username);
+    const auto started = m_attempts.constFind(username);
+    const auto account = started != m_attempts.constEnd() ? *started : m_store->find(username);
+    m_attempts.remove(username);
     const PlainReference reference = referenceFor(account);
     // The mechanism hands over the password already SASLprep'ed.
     const QByteArray utf8 = password.toUtf8();

@@ -67,4 +67,7 @@ private:
     QString m_domain;
     int m_iterations;
     QHash<QByteArray, QByteArray> m_derived;   // memoKey → StoredKey
+    // The record read when a PLAIN derivation starts, taken back when its result is checked a
+    // moment later: one database lookup per attempt instead of two. Writes clear it.
+    mutable QHash<QString, std::optional<AccountStore::Account>> m_attempts;
 };

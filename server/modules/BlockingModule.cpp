@@ -160,9 +160,9 @@ std::optional<QSet<QString>> BlockingModule::State::load(const QString &username
 {
     if (!m_ready || !m_database)
         return std::nullopt;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT jid FROM blocklist_items WHERE username = ?"_s);
-    query.addBindValue(username);
+    CachedQuery cached = m_database->cachedQuery(u"SELECT jid FROM blocklist_items WHERE username = ?"_s);
+    QSqlQuery &query = *cached;
+    query.bindValue(0, username);
     if (!query.exec()) {
         qCWarning(lcStorage) << "block list of" << username << "not read:" << query.lastError().text();
         return std::nullopt;

@@ -89,10 +89,11 @@ std::optional<AccountStore::Account> AccountStore::find(const QString &username)
 {
     if (!m_database || !m_database->isOpen())
         return std::nullopt;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT sha1_salt, sha1_iterations, sha1_stored_key, sha1_server_key,"
-                  " sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key,"
-                  " disabled, created FROM accounts WHERE username = :username"_s);
+    CachedQuery cached = m_database->cachedQuery(
+        u"SELECT sha1_salt, sha1_iterations, sha1_stored_key, sha1_server_key,"
+        " sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key,"
+        " disabled, created FROM accounts WHERE username = :username"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec()) {
         qWarning("AccountStore: cannot look up an account: %s", qPrintable(query.lastError().text()));
@@ -113,8 +114,8 @@ bool AccountStore::exists(const QString &username) const
 {
     if (!m_database || !m_database->isOpen())
         return false;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT 1 FROM accounts WHERE username = :username"_s);
+    CachedQuery cached = m_database->cachedQuery(u"SELECT 1 FROM accounts WHERE username = :username"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec()) {
         qWarning("AccountStore: cannot look up an account: %s", qPrintable(query.lastError().text()));

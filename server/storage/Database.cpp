@@ -336,6 +336,7 @@ bool Database::migrate(QString *error)
 
 void Database::close()
 {
+    m_statements.clear();   // statements hold the connection open
     m_filePath.clear();
     if (!QSqlDatabase::contains(m_connectionName))
         return;
@@ -345,6 +346,47 @@ void Database::close()
             db.close();
     }
     QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+CachedQuery Database::cachedQuery(const QString &sql) const
+{
+    std::shared_ptr<Statement> &statement = m_statements[sql];
+    if (!statement)
+        statement = std::make_shared<Statement>(Statement{QSqlQuery(connection()), false, false});
+    if (statement->busy) {
+        CachedQuery oneOff(nullptr, nullptr, false);
+        oneOff.m_own = std::make_unique<QSqlQuery>(connection());
+        oneOff.m_query = oneOff.m_own.get();
+        oneOff.m_prepared = oneOff.m_own->prepare(sql);
+        return oneOff;
+    }
+    if (!statement->prepared) {
+        statement->query.setForwardOnly(true);
+        statement->prepared = statement->query.prepare(sql);
+    }
+    statement->busy = true;
+    return CachedQuery(statement, &statement->query, statement->prepared);
+}
+
+CachedQuery::CachedQuery(std::shared_ptr<Database::Statement> shared, QSqlQuery *query, bool prepared)
+    : m_shared(std::move(shared)), m_query(query), m_prepared(prepared)
+{
+}
+
+CachedQuery::CachedQuery(CachedQuery &&other) noexcept
+    : m_shared(std::move(other.m_shared)), m_own(std::move(other.m_own)), m_query(other.m_query),
+      m_prepared(other.m_prepared)
+{
+    other.m_query = nullptr;
+}
+
+CachedQuery::~CachedQuery()
+{
+    if (!m_query)
+        return;
+    m_query->finish();
+    if (m_shared)
+        m_shared->busy = false;
 }
 
 bool Database::isOpen() const

@@ -1,7 +1,13 @@
 #pragma once
 
+#include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
+
+#include <memory>
+
+class CachedQuery;
 
 // The SQLite database: opened in WAL mode with foreign keys on and synchronous=FULL (so an
 // acknowledged write survives a crash), busy_timeout 5 s (the `switchboard user ...` command
@@ -25,13 +31,50 @@ public:
     int schemaVersion() const;          // PRAGMA user_version; -1 when not open
     QString filePath() const;           // of the open database; empty when not open
 
+    // A statement for a hot path (a login runs several lookups): SQLite parses its text once
+    // per connection instead of on every call. The guard finishes the query when it goes out
+    // of scope, so no read transaction stays open; asking for the same text while its guard
+    // is alive (re-entrance) gets a freshly prepared statement instead. Not for DDL.
+    CachedQuery cachedQuery(const QString &sql) const;
+
     static int latestSchemaVersion();
     static QString fileName();          // "switchboard.sqlite"
 
 private:
+    friend class CachedQuery;
+    struct Statement
+    {
+        QSqlQuery query;
+        bool prepared = false;
+        bool busy = false;
+    };
     bool migrate(QString *error);
     QString m_connectionName;
     QString m_filePath;
+    mutable QHash<QString, std::shared_ptr<Statement>> m_statements;
+};
+
+// See Database::cachedQuery. Use it like a QSqlQuery pointer: query->bindValue(...), query->exec().
+class CachedQuery
+{
+public:
+    CachedQuery(CachedQuery &&other) noexcept;
+    ~CachedQuery();
+    CachedQuery(const CachedQuery &) = delete;
+    CachedQuery &operator=(const CachedQuery &) = delete;
+    CachedQuery &operator=(CachedQuery &&) = delete;
+
+    bool isPrepared() const { return m_prepared; }   // false: the text did not compile
+    QSqlQuery *operator->() { return m_query; }
+    QSqlQuery &operator*() { return *m_query; }
+
+private:
+    friend class Database;
+    CachedQuery(std::shared_ptr<Database::Statement> shared, QSqlQuery *query, bool prepared);
+    std::shared_ptr<Database::Statement> m_shared;   // null for a one-off statement
+    std::unique_ptr<QSqlQuery> m_own;
+    QSqlQuery *m_query = nullptr;
+    bool m_prepared = false;
 };
 
 // RAII write transaction (BEGIN IMMEDIATE, so it waits up to busy_timeout for another writer

@@ -69,9 +69,9 @@ QList<OfflineStore::Message> OfflineStore::messages(const QString &username, QSt
         setError(error, u"the database is not open"_s);
         return result;
     }
-    QSqlQuery query(m_database->connection());
-    query.setForwardOnly(true);
-    query.prepare(u"SELECT id, stanza, stamp FROM offline_messages WHERE username = :username ORDER BY id"_s);
+    CachedQuery cached = m_database->cachedQuery(
+        u"SELECT id, stanza, stamp FROM offline_messages WHERE username = :username ORDER BY id"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec()) {
         setError(error, u"cannot read offline messages of %1: %2"_s.arg(username, query.lastError().text()));

@@ -109,9 +109,9 @@ std::optional<RosterStore::Snapshot> RosterStore::load(const QString &username, 
         setError(error, u"cannot read the roster version of %1"_s.arg(username));
         return std::nullopt;
     }
-    QSqlQuery query(m_database->connection());
-    query.setForwardOnly(true);
-    query.prepare(u"SELECT "_s + ItemColumns + u" FROM roster_items WHERE username = :username ORDER BY contact"_s);
+    CachedQuery cached = m_database->cachedQuery(
+        u"SELECT "_s + ItemColumns + u" FROM roster_items WHERE username = :username ORDER BY contact"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec()) {
         setError(error, u"cannot load the roster of %1: %2"_s.arg(username, query.lastError().text()));
@@ -128,8 +128,8 @@ qint64 RosterStore::version(const QString &username) const
 {
     if (!m_database || !m_database->isOpen())
         return -1;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT version FROM roster_versions WHERE username = :username"_s);
+    CachedQuery cached = m_database->cachedQuery(u"SELECT version FROM roster_versions WHERE username = :username"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec())
         return -1;
@@ -141,10 +141,10 @@ QList<RosterStore::PendingRequest> RosterStore::pendingRequests(const QString &u
     QList<PendingRequest> result;
     if (!m_database || !m_database->isOpen())
         return result;
-    QSqlQuery query(m_database->connection());
-    query.setForwardOnly(true);
-    query.prepare(u"SELECT contact, stanza, received FROM subscription_requests WHERE username = :username"
-                  " ORDER BY received, contact"_s);
+    CachedQuery cached = m_database->cachedQuery(
+        u"SELECT contact, stanza, received FROM subscription_requests WHERE username = :username"
+        " ORDER BY received, contact"_s);
+    QSqlQuery &query = *cached;
     query.bindValue(u":username"_s, username);
     if (!query.exec()) {
         qWarning("RosterStore: cannot read subscription requests: %s", qPrintable(query.lastError().text()));

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void notADatabase();
     void dataDirIsAFile();
     void closeRemovesConnection();
+    void cachedQueryReusedAndReentrant();
 };
 
 void tst_Database::openCreatesSchema()
@@ -343,6 +344,47 @@ void tst_Database::closeRemovesConnection()
         QVERIFY2(db.open(tmp.path(), &error), qPrintable(error));
     }
     QVERIFY(!QSqlDatabase::contains(name));
+}
+
+void tst_Database::cachedQueryReusedAndReentrant()
+{
+    // A hot-path statement is prepared once, sees rows written through another connection
+    // (the CLI's), leaves no read transaction open, and a nested use gets its own statement.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QString error;
+    Database server;
+    Database cli;
+    QVERIFY2(server.open(tmp.path(), &error), qPrintable(error));
+    QVERIFY2(cli.open(tmp.path(), &error), qPrintable(error));
+    const QString sql = u"SELECT COUNT(*) FROM accounts WHERE username = :username"_s;
+    const auto count = [&](const QString &username) {
+        CachedQuery query = server.cachedQuery(sql);
+        query->bindValue(u":username"_s, username);
+        return query->exec() && query->next() ? query->value(0).toInt() : -1;
+    };
+    QCOMPARE(count(u"alice"_s), 0);
+    QSqlQuery insert(cli.connection());
+    QVERIFY(insert.exec(u"INSERT INTO accounts (username, created) VALUES ('alice', '2026-01-01')"_s));
+    QCOMPARE(count(u"alice"_s), 1);
+    QCOMPARE(count(u"bob"_s), 0);
+
+    {
+        CachedQuery outer = server.cachedQuery(sql);
+        QVERIFY(outer.isPrepared());
+        outer->bindValue(u":username"_s, u"alice"_s);
+        QVERIFY(outer->exec());
+        QCOMPARE(count(u"bob"_s), 0);   // re-entrant use while the outer one is open
+        QVERIFY(outer->next());
+        QCOMPARE(outer->value(0).toInt(), 1);
+    }
+    // No reader left behind: a checkpoint can truncate the whole write-ahead log.
+    QSqlQuery checkpoint(cli.connection());
+    QVERIFY(checkpoint.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s) && checkpoint.next());
+    QCOMPARE(checkpoint.value(0).toInt(), 0);   // 0: not blocked by a reader
+
+    CachedQuery broken = server.cachedQuery(u"SELECT nothing FROM nowhere"_s);
+    QVERIFY(!broken.isPrepared());
 }
 
 QTEST_GUILESS_MAIN(tst_Database)
