@@ -15,7 +15,7 @@ Kind kindOf(const QString &typeAttribute);   // absent or unknown type is "norma
 struct Resource
 {
     QString resource;
-    bool available = false;   // has sent presence (seed: available resource)
+    bool available = false;   // has sent presence (session model: available resource)
     int priority = 0;
 };
 

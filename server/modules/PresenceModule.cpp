@@ -93,7 +93,7 @@ void Presence::becomeAvailable(Session *session, const XmlElement &presence)
     const bool initial = !session->isAvailable();
     const Jid user = session->bareJid();
     session->setPriority(priorityOf(presence));
-    session->setPresence(presence);   // the seed: last broadcast presence without a type
+    session->setPresence(presence);   // session model: last broadcast presence without a type
 
     // §4.2.2 / §4.4.2: every subscriber's available resources, and the user's own available
     // resources, the sender included.
@@ -182,7 +182,7 @@ void Presence::becomeUnavailable(Session *session, const XmlElement &presence, b
         }
     }
     if (wasAvailable)
-        session->setPresence(XmlElement());   // the seed: reset to nil on unavailable
+        session->setPresence(XmlElement());   // session model: reset to nil on unavailable
 }
 
 bool Presence::onDirected(StanzaEvent &event)

@@ -156,7 +156,7 @@ void RosterModule::load(ModuleHost &host)
     });
     RosterService &rosters = *m_rosters;
     StanzaRouter &router = host.router();
-    // The roster belongs to the connected resource from the moment it is bound (seed).
+    // The roster belongs to the connected resource from the moment it is bound (session model).
     host.hookSession(SessionManager::Event::Bound, [&rosters](Session *session) {
         session->setRoster(rosters.roster(session->username()));
     });
