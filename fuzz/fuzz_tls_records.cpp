@@ -3,8 +3,9 @@
 // (tls/Tls13RecordLayer, OpenSSL's SSL object freed). The input is sent as application data
 // split into two records at every offset (at most 40 evenly spaced ones for longer inputs), and
 // the records' bytes themselves reach the server in two writes cut at every byte offset of the
-// ciphertext (at most 64 evenly spaced ones), so a record's header and body arrive in every
-// possible pair of pieces. The server side reads in pieces whose size the input chooses (often
+// ciphertext (at most 32 evenly spaced ones per input, shifted by the control byte, so that the
+// runs together cover every offset), so a record's header and body arrive in every possible
+// pair of pieces. The server side reads in pieces whose size the input chooses (often
 // smaller than a record, so that plaintext waits between reads). Whatever the split, the bytes
 // that come out must be exactly the input, and the stream parser fed those pieces must deliver
 // the same events as when fed the input in one go. With the control byte's high bit set, a
@@ -34,7 +35,7 @@ namespace {
 
 constexpr qsizetype MaxInput = 4096;
 constexpr int MaxSplits = 40;   // every offset of a short input; evenly spaced ones beyond
-constexpr int MaxCuts = 64;     // every offset of a short record stream; evenly spaced ones beyond
+constexpr int MaxCuts = 32;     // cuts per input; the control byte shifts them, so runs cover every offset
 
 struct Collector : XmlStreamParser::Handler
 {
@@ -243,7 +244,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     // The record stream cut at every byte offset: header and body in every pair of pieces.
     const int cutStride = (n + 2 * 22) / MaxCuts + 1;
-    for (int cut = 0, round = 0; ; cut += cutStride, ++round) {
+    for (int cut = control % cutStride, round = 0; ; cut += cutStride, ++round) {
         reader.pieces.clear();
         reader.total = 0;
         const int split = (round * 7) % (n + 1);
