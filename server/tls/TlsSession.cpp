@@ -300,6 +300,12 @@ TlsSession::Status TlsSession::flushOutput()
 // it stays there, so the descriptor's readability keeps meaning "more to read".
 TlsSession::Status TlsSession::fetchRecord()
 {
+    // A KeyUpdate we owe goes out before more is read: a peer that requests them without
+    // reading our answers is held back by its own unread bytes, not by our memory.
+    if (!m_output.isEmpty() && m_outputPlain == 0) {
+        if (const Status s = flushOutput(); s != Status::Ok)
+            return s;
+    }
     for (int round = 0; round < 32; ++round) {
         if (m_peerClosed)
             return Status::Closed;

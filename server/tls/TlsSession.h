@@ -49,10 +49,10 @@ public:
     Status read(char *buffer, int size, int *n);
     // Makes the next record's plaintext countable by pending() without consuming it.
     Status peek();
-    // Plaintext already decrypted and waiting inside OpenSSL.
+    // Plaintext already decrypted and waiting (inside OpenSSL, or in the detached layer).
     int pending() const;
     // Encrypts and sends up to size bytes; *n is how many were taken (partial writes allowed;
-    // after WantWrite call again with the same bytes first).
+    // after WantWrite call again with the same bytes first: both layers keep that contract).
     Status write(const char *buffer, int size, int *n);
     // Sends close_notify (does not wait for the peer's).
     void sendCloseNotify();
