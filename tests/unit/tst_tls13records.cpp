@@ -1,10 +1,10 @@
 // TlsSession's own TLS 1.3 record layer after the detach, against an in-process OpenSSL client
 // whose records pass through memory BIOs (the test carries them over a socket pair, so it can
-// split, alter or forge them): every suite, large and many small records both ways, the
-// client's KeyUpdate with and without a request, close_notify, a flipped byte (bad_record_mac),
-// an oversized record (record_overflow), post-handshake messages we refuse, a TLS 1.2 client
-// (no detach), resumption with a ticket issued before the detach, and channel binding data
-// equal on both ends.
+// split, alter or forge them): every suite, large and many small records both ways, records
+// arriving a byte at a time, the client's KeyUpdate with and without a request (and in pieces),
+// close_notify, a flipped byte (bad_record_mac), an oversized record (record_overflow),
+// post-handshake messages we refuse, a TLS 1.2 client (no detach), resumption with a ticket
+// issued before the detach, and channel binding data equal on both ends.
 #include "tls/CertificateStore.h"
 #include "tls/Tls13RecordLayer.h"
 #include "tls/TlsContext.h"
@@ -448,6 +448,62 @@ private Q_SLOTS:
         QCOMPARE(link.lastServerStatus, TlsSession::Status::Failed);
         QCOMPARE(link.clientReadError(), SSL_ERROR_SSL);
         QCOMPARE(link.log.alertsReceived, QList<int>{alert});
+    }
+
+    void recordsArriveOneByteAtATime()
+    {
+        Link link(m_server, m_client);
+        QVERIFY(link.handshake());
+        const QByteArray bytes = pattern(20000, 13);   // two records, the second short
+        QVERIFY(SSL_write(link.client, bytes.constData(), int(bytes.size())) == bytes.size());
+        const QByteArray records = link.takeClientOutput();
+        link.serverReceived.clear();
+        for (qsizetype i = 0; i < records.size(); ++i) {
+            QVERIFY(link.sendRaw(records.mid(i, 1)));
+            link.serverTurn();
+            QVERIFY(link.lastServerStatus == TlsSession::Status::WantRead || link.lastServerStatus == TlsSession::Status::Ok);
+        }
+        QCOMPARE(link.serverReceived, bytes);
+        QVERIFY(link.serverToClient("still in step"_ba));
+    }
+
+    // §5.1 lets a KeyUpdate come in pieces; nothing else may come between them.
+    void keyUpdateInPieces_data()
+    {
+        QTest::addColumn<bool>("interrupted");
+        QTest::newRow("whole in two records") << false;
+        QTest::newRow("application data between the pieces") << true;
+    }
+    void keyUpdateInPieces()
+    {
+        QFETCH(bool, interrupted);
+        Link link(m_server, m_client);
+        QVERIFY(link.handshake());
+        Tls13RecordLayer::Cipher cipher;
+        QVERIFY(Tls13RecordLayer::cipherFromId(SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(link.client)), &cipher));
+        Tls13RecordLayer forger;
+        QVERIFY(forger.init(cipher, link.log.serverSecret, link.log.clientSecret, 0, 0));
+        char record[64];
+        QByteArray stream;
+        stream.append(record, forger.seal(Tls13RecordLayer::Handshake, "\x18\x00", 2, record));
+        if (interrupted)
+            stream.append(record, forger.seal(Tls13RecordLayer::ApplicationData, "<a/>", 4, record));
+        stream.append(record, forger.seal(Tls13RecordLayer::Handshake, "\x00\x01\x00", 3, record));
+        QVERIFY(link.sendRaw(stream));
+        link.serverTurn();
+        if (interrupted) {
+            QCOMPARE(link.lastServerStatus, TlsSession::Status::Failed);
+            QCOMPARE(link.clientReadError(), SSL_ERROR_SSL);
+            QCOMPARE(link.log.alertsReceived, QList<int>{Tls13RecordLayer::UnexpectedMessage});
+            return;
+        }
+        QCOMPARE(link.lastServerStatus, TlsSession::Status::WantRead);
+        // The server now reads under the client's next key, which this client never took: its
+        // next record cannot authenticate. That proves the update happened.
+        QVERIFY(!link.clientToServer("under the old key"_ba));
+        QCOMPARE(link.lastServerStatus, TlsSession::Status::Failed);
+        QCOMPARE(link.clientReadError(), SSL_ERROR_SSL);
+        QCOMPARE(link.log.alertsReceived, QList<int>{Tls13RecordLayer::BadRecordMac});
     }
 
     void tls12ClientKeepsOpenSsl()
