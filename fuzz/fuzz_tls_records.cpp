@@ -1,10 +1,16 @@
 // The TLS-to-XML boundary: a real TLS 1.3 session between an OpenSSL client and a Connection
-// (over a socket pair), the input sent as application data split into two records at every
-// offset (at most 40 evenly spaced ones for longer inputs), read by the server side in pieces
-// whose size the input chooses (often smaller than a record, so that plaintext waits inside
-// OpenSSL between reads). Whatever the split, the bytes that come out must be exactly the
-// input, and the stream parser fed those pieces must deliver the same events as when fed the
-// input in one go.
+// (over a socket pair). After the handshake the server's session runs on its own record layer
+// (tls/Tls13RecordLayer, OpenSSL's SSL object freed). The input is sent as application data
+// split into two records at every offset (at most 40 evenly spaced ones for longer inputs), and
+// the records' bytes themselves reach the server in two writes cut at every byte offset of the
+// ciphertext (at most 32 evenly spaced ones per input, shifted by the control byte, so that the
+// runs together cover every offset), so a record's header and body arrive in every possible
+// pair of pieces. The server side reads in pieces whose size the input chooses (often
+// smaller than a record, so that plaintext waits between reads). Whatever the split, the bytes
+// that come out must be exactly the input, and the stream parser fed those pieces must deliver
+// the same events as when fed the input in one go. With the control byte's high bit set, a
+// last record arrives with one byte flipped (or the input's own bytes arrive as if they were
+// records): the connection must be lost and not one byte of it delivered.
 
 #include "FuzzSupport.h"
 
@@ -19,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/socket.h>
@@ -28,6 +35,7 @@ namespace {
 
 constexpr qsizetype MaxInput = 4096;
 constexpr int MaxSplits = 40;   // every offset of a short input; evenly spaced ones beyond
+constexpr int MaxCuts = 32;     // cuts per input; the control byte shifts them, so runs cover every offset
 
 struct Collector : XmlStreamParser::Handler
 {
@@ -100,24 +108,51 @@ void pump()
     QCoreApplication::processEvents(QEventLoop::AllEvents);
 }
 
-// Writes all of bytes as one TLS record (the socket pair has room: inputs are small).
-bool clientWrite(SSL *ssl, const char *bytes, int size)
+// The client's records go through memory BIOs: the test carries them over the socket pair.
+struct Client
 {
-    int done = 0;
-    for (int round = 0; done < size && round < 1000; ++round) {
-        const int n = SSL_write(ssl, bytes + done, size - done);
-        if (n > 0) {
-            done += n;
-            continue;
-        }
-        const int e = SSL_get_error(ssl, n);
-        if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
-            return false;
-        pump();
-    }
-    return done == size;
-}
+    SSL *ssl = nullptr;
+    BIO *in = nullptr;
+    BIO *out = nullptr;
+    int fd = -1;
 
+    QByteArray takeOutput()
+    {
+        QByteArray bytes;
+        char buffer[4096];
+        int n;
+        while ((n = BIO_read(out, buffer, sizeof buffer)) > 0)
+            bytes.append(buffer, n);
+        return bytes;
+    }
+    // The socket pair has room: inputs are small.
+    bool send(const char *bytes, qsizetype size)
+    {
+        qsizetype sent = 0;
+        for (int round = 0; sent < size && round < 10000; ++round) {
+            const ssize_t n = ::send(fd, bytes + sent, size_t(size - sent), MSG_NOSIGNAL);
+            if (n > 0)
+                sent += n;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+                return false;
+            else
+                pump();
+        }
+        return sent == size;
+    }
+    void receive()
+    {
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+            BIO_write(in, buffer, int(n));
+    }
+    // Seals bytes as one TLS record; the record stays in the client's output.
+    bool write(const char *bytes, int size)
+    {
+        return size == 0 || SSL_write(ssl, bytes, size) == size;
+    }
+};
 Collector parse(const QList<QByteArray> &pieces)
 {
     Collector collector;
@@ -155,19 +190,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn->setHandler(&reader);
     conn->startServerEncryption(s.server);
 
-    SSL *client = SSL_new(s.client);
-    SSL_set_fd(client, pair[1]);
-    SSL_set_connect_state(client);
+    Client client;
+    client.ssl = SSL_new(s.client);
+    client.in = BIO_new(BIO_s_mem());
+    client.out = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(client.in, -1);
+    SSL_set_bio(client.ssl, client.in, client.out);
+    client.fd = pair[1];
+    SSL_set_connect_state(client.ssl);
     bool clientDone = false;
     for (int round = 0; round < 10000 && !(clientDone && reader.encrypted); ++round) {
         if (!clientDone) {
-            const int r = SSL_do_handshake(client);
+            const int r = SSL_do_handshake(client.ssl);
             if (r == 1)
                 clientDone = true;
-            else if (const int e = SSL_get_error(client, r); e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+            else if (const int e = SSL_get_error(client.ssl, r); e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
                 fail("client handshake failed");
         }
+        const QByteArray out = client.takeOutput();
+        if (!client.send(out.constData(), out.size()))
+            fail("client send failed");
         pump();
+        client.receive();
         if (reader.lost)
             fail("server lost the connection during the handshake");
     }
@@ -177,24 +221,78 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const Collector reference = parse({input});
     const int n = int(input.size());
     const int stride = n / MaxSplits + 1;
-    for (int split = 0; split <= n; split += stride) {
-        reader.pieces.clear();
-        reader.total = 0;
-        if ((split > 0 && !clientWrite(client, input.constData(), split))
-            || (split < n && !clientWrite(client, input.constData() + split, n - split)))
-            fail("client write failed");
+    auto deliver = [&](const char *what) {
         for (int round = 0; round < 100000 && reader.total < n && !reader.lost; ++round)
             pump();
         if (reader.lost)
             fail("server lost the connection");
         if (reader.pieces.join() != input)
-            fail("the bytes out of TLS differ from the bytes in");
+            fail(what);
         if (!(parse(reader.pieces) == reference))
             fail("the parser's events depend on where TLS records and reads split the stream");
+    };
+    // Plaintext split into two records at every offset.
+    for (int split = 0; split <= n; split += stride) {
+        reader.pieces.clear();
+        reader.total = 0;
+        if (!client.write(input.constData(), split) || !client.write(input.constData() + split, n - split))
+            fail("client write failed");
+        const QByteArray records = client.takeOutput();
+        if (!client.send(records.constData(), records.size()))
+            fail("client send failed");
+        deliver("the bytes out of TLS differ from the bytes in");
+    }
+    // The record stream cut at every byte offset: header and body in every pair of pieces.
+    // Reads of at least an eighth of the input here, so that this loop costs no more event-loop
+    // turns than the one above (the small reads are that loop's business).
+    reader.pieceSize = qMax<qint64>(reader.pieceSize, n / 8 + 1);
+    const int cutStride = (n + 2 * 22) / MaxCuts + 1;
+    for (int cut = control % cutStride, round = 0; ; cut += cutStride, ++round) {
+        reader.pieces.clear();
+        reader.total = 0;
+        const int split = (round * 7) % (n + 1);
+        if (!client.write(input.constData(), split) || !client.write(input.constData() + split, n - split))
+            fail("client write failed");
+        const QByteArray records = client.takeOutput();
+        if (cut > records.size())
+            break;
+        if (!client.send(records.constData(), cut))
+            fail("client send failed");
+        for (int turn = 0; turn < 3; ++turn)
+            pump();
+        if (!client.send(records.constData() + cut, records.size() - cut))
+            fail("client send failed");
+        deliver("the bytes out of the record layer differ from the bytes in, cut in the ciphertext");
     }
 
-    SSL_shutdown(client);
-    SSL_free(client);
+    if (control & 0x80) {
+        // A record that does not authenticate (or bytes that are no record): the session ends
+        // and nothing of it reaches the reader.
+        reader.pieces.clear();
+        reader.total = 0;
+        QByteArray bad;
+        if (n % 2 == 0) {
+            if (!client.write(input.constData(), n))
+                fail("client write failed");
+            bad = client.takeOutput();
+            const qsizetype at = qsizetype((control * 31u + unsigned(n)) % unsigned(bad.size()));
+            bad[at] = char(bad[at] ^ (1 << (n % 8)));
+        } else {
+            bad = input;
+        }
+        if (!client.send(bad.constData(), bad.size()))
+            fail("client send failed");
+        ::shutdown(pair[1], SHUT_WR);   // a record announced longer than it is waits no more
+        for (int round = 0; round < 100000 && !reader.lost; ++round)
+            pump();
+        if (!reader.lost)
+            fail("a forged record did not end the session");
+        if (reader.total != 0)
+            fail("bytes of a forged record were delivered");
+    }
+
+    SSL_shutdown(client.ssl);
+    SSL_free(client.ssl);
     ::close(pair[1]);
     conn->setHandler(nullptr);
     delete conn;

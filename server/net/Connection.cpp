@@ -90,7 +90,7 @@ Connection::~Connection()
     // hands out again.
     delete std::exchange(m_readNotifier, nullptr);
     delete std::exchange(m_writeNotifier, nullptr);
-    m_tls.reset();   // OpenSSL's socket BIO leaves the descriptor to us
+    m_tls.reset();   // the TLS session leaves the descriptor to us
     if (m_fd >= 0)
         ::close(int(m_fd));
 }
@@ -414,7 +414,7 @@ void Connection::sendPendingTls()
     TlsSession::Status status = TlsSession::Status::Ok;
     while (sent < m_pending.size()) {
         int n = 0;
-        // After a WantWrite OpenSSL wants the same bytes again first: the queue starts with them.
+        // After a WantWrite the session wants the same bytes again first: the queue starts with them.
         status = m_tls->write(m_pending.constData() + sent, int(qMin<qsizetype>(m_pending.size() - sent, 1 << 30)), &n);
         if (status != TlsSession::Status::Ok)
             break;

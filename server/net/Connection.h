@@ -22,14 +22,15 @@ class TlsSession;
 // non-blocking descriptor and one read notifier: no read buffer (read() takes what the caller
 // allows straight from the kernel, through one scratch buffer per thread), no write buffer
 // (bytes go straight to the kernel; only what it refuses waits here, in order, with a write
-// notifier armed until it has gone). TLS (STARTTLS or direct TLS) adds one OpenSSL session
-// (tls/TlsSession) on the same descriptor and notifiers: no Qt socket, no buffer of ours;
-// OpenSSL's record buffers are released while the session is idle, and the certificate and
-// policy live once in the shared tls/TlsContext.
+// notifier armed until it has gone). TLS (STARTTLS or direct TLS) adds one tls/TlsSession
+// on the same descriptor and notifiers: no Qt socket, no buffer of ours; OpenSSL runs the
+// handshake, a TLS 1.3 session then continues on the session's own record layer (keys and
+// sequence numbers only while idle), and the certificate and policy live once in the shared
+// tls/TlsContext. Which layer carries the records is the TlsSession's business.
 //
 // Reading is level-triggered: while the handler does not want input (rate limit, a pending
 // answer) it must say so with setReadEnabled(false), or the read notifier fires for ever.
-// Under TLS, plaintext OpenSSL has already decrypted does not make the descriptor readable:
+// Under TLS, plaintext the session has already decrypted does not make the descriptor readable:
 // the connection calls the handler again by itself while such bytes wait and reading is on.
 class Connection final : public QObject
 {

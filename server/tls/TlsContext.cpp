@@ -1,5 +1,7 @@
 #include "tls/TlsContext.h"
 
+#include "tls/TlsSession.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -121,6 +123,9 @@ TlsContext TlsContext::create(const CertificateStore::Identity &identity, QStrin
     SSL_CTX_set_session_id_context(raw, sessionContext, sizeof sessionContext - 1);
     SSL_CTX_set_verify(raw, SSL_VERIFY_NONE, nullptr);   // clients present no certificate
     SSL_CTX_set_alpn_select_cb(raw, selectAlpn, nullptr);
+    // TLS 1.3 sessions leave OpenSSL after the handshake (tls/TlsSession): it needs the
+    // traffic secrets and the record counts the handshake leaves behind.
+    TlsSession::prepareContext(raw);
 
     X509 *leaf = toX509(identity.certificate);
     if (!leaf)
