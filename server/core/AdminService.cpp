@@ -79,8 +79,10 @@ QString AdminService::setAccountDisabled(const QString &user, bool disabled, con
         const QString error = m_server->setAccountDisabled(user, disabled, reason);
         // Enabling lifts a temporary keep-out too: "until re-enabled" means exactly this.
         QString ignored;
-        if (error.isEmpty() && !disabled && m_keepOuts.remove(m_server->accounts()->prepareUsername(user, &ignored)))
+        if (error.isEmpty() && !disabled && m_keepOuts.remove(m_server->accounts()->prepareUsername(user, &ignored))) {
             Q_EMIT keepOutsChanged();
+            Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks
+        }
         return error;
     });
 }
@@ -125,6 +127,7 @@ int AdminService::endSessions(const QString &jidText, int keepOutSeconds, const 
         m_keepOuts.insert(jid.node(), KeepOut{jid.node(), until, reason});
         audit(u"keep out"_s, jid.bareString(), u"until %1"_s.arg(timeText(until)), actor);
         Q_EMIT keepOutsChanged();
+        Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks
     }
     const int count = int(withActor(actor, [&] {
         return QString::number(m_server->kickJid(jid.toString(), StreamError::Condition::PolicyViolation, text));
@@ -180,6 +183,7 @@ QString AdminService::liftKeepOut(const QString &user, const QString &actor)
         return u"%1 is not kept out"_s.arg(username);
     audit(u"lift keep-out"_s, username + u'@' + m_server->config().domain, QString(), actor);
     Q_EMIT keepOutsChanged();
+    Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks
     return {};
 }
 

@@ -355,6 +355,15 @@ QList<AccountInfo> Server::accountList() const
         info.created = account->created;
         result.append(info);
     }
+    if (m_admin) {
+        const QList<KeepOut> keepOuts = m_admin->keepOuts();
+        for (AccountInfo &info : result) {
+            for (const KeepOut &k : keepOuts) {
+                if (k.username == info.username)
+                    info.keptOutUntil = k.until;
+            }
+        }
+    }
     return result;
 }
 
