@@ -126,7 +126,7 @@ bool InviteStore::create(Invite *invite, QString *error)
     q.addBindValue(textOrNull(invite->username));
     q.addBindValue(textOrNull(invite->contactOf));
     q.addBindValue(textOrNull(invite->room));
-    q.addBindValue(invite->createdBy);
+    q.addBindValue(invite->createdBy.isNull() ? u""_s : invite->createdBy);   // a null QString binds as NULL
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
