@@ -158,6 +158,33 @@ class AdHocAdminTest(ImTestCase):
             await session.close()
 
 
+class AnnounceTest(ImTestCase):
+    """`switchboard announce`: everyone online now, or (--everyone) offline users at their next
+    login through offline storage; the same function as the console's and 0133's."""
+    users = {"alice": "wonderland", "bob": "builder", "carol": "singer"}
+
+    async def test_cli_announce_online_then_everyone(self):
+        alice = await self.connect("alice", "desk")
+        result = self.server.run("announce", "--subject", "Lunch", "Pizza", "in", "the", "kitchen")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "announced to 1 user")
+        await expect(alice, lambda s: local(s.xml.tag) == "message" and s["from"] == DOMAIN
+                     and s["body"] == "Pizza in the kitchen" and s["subject"] == "Lunch", "the announcement")
+
+        result = self.server.run("announce", "--everyone", "Office closed on Friday")
+        self.assertEqual(result.stdout.strip(), "announced to 3 users")
+        await expect(alice, lambda s: local(s.xml.tag) == "message" and s["body"] == "Office closed on Friday",
+                     "the announcement to everyone, live")
+        # Bob was offline: he gets it at his next login, from offline storage.
+        bob = await self.connect("bob", "desk")
+        await expect(bob, lambda s: local(s.xml.tag) == "message" and s["body"] == "Office closed on Friday",
+                     "the announcement, stored offline")
+        audit = sqlite3.connect(os.path.join(self.server.data_dir, "switchboard.sqlite")).execute(
+            "SELECT action, target, reason FROM audit_log ORDER BY id").fetchall()
+        self.assertIn(("announce to everyone online", "1 account(s)", "Lunch (by cli)"), audit)
+        self.assertIn(("announce to everyone", "3 account(s)", "Office closed on Friday (by cli)"), audit)
+
+
 if __name__ == "__main__":
     import im_support
     im_support.main()

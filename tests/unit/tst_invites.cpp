@@ -4,6 +4,7 @@
 #include "KickDialog.h"
 #include "TempDatabase.h"
 #include "core/AdminService.h"
+#include "core/InvitePage.h"
 #include "core/QrCode.h"
 #include "storage/InviteStore.h"
 
@@ -24,6 +25,7 @@ private Q_SLOTS:
     void qrTerminalMatchesMatrix();
     void kickTexts();
     void kickDialogKeepOut();
+    void landingPage();
 };
 
 void TestInvites::statusAndUses()
@@ -163,6 +165,18 @@ void TestInvites::kickDialogKeepOut()
     QVERIFY(dialog.explanation().contains(u"enable it again"_s));
     dialog.setKeepOutSeconds(0);
     QVERIFY(dialog.findChild<QComboBox *>(u"condition"_s)->isEnabled());
+}
+
+void TestInvites::landingPage()
+{
+    const QString uri = u"xmpp:example.test?register;preauth=A&B"_s;
+    const QString page = InvitePage::html(u"example.test"_s, uri);
+    QVERIFY(page.startsWith(u"<!DOCTYPE html>"_s));
+    QVERIFY(page.contains(u"Conversations"_s));
+    // The button opens the xmpp: link, escaped for HTML.
+    QVERIFY(page.contains(u"<a class=\"button\" href=\"xmpp:example.test?register;preauth=A&amp;B\">"_s));
+    QVERIFY(!page.contains(u"preauth=A&B"_s));
+    QVERIFY(InvitePage::html(u"example.test"_s, uri, u"juliet"_s).contains(u"juliet@example.test"_s));
 }
 
 QTEST_MAIN(TestInvites)
