@@ -11,6 +11,7 @@
 #include "storage/Database.h"
 
 #include <QSet>
+#include <QTimer>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <algorithm>
@@ -125,6 +126,12 @@ int AdminService::endSessions(const QString &jidText, int keepOutSeconds, const 
     if (keepOutSeconds > 0) {
         // Before the kick: a client that reconnects at once is already refused.
         m_keepOuts.insert(jid.node(), KeepOut{jid.node(), until, reason});
+        // The Accounts tab shows the lock until it ends.
+        QTimer::singleShot(qint64(keepOutSeconds) * 1000 + 500, this, [this] {
+            expireKeepOuts();
+            Q_EMIT keepOutsChanged();
+            Q_EMIT m_server->accountsChanged();
+        });
         audit(u"keep out"_s, jid.bareString(), u"until %1"_s.arg(timeText(until)), actor);
         Q_EMIT keepOutsChanged();
         Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks

@@ -240,7 +240,10 @@ bool AdHocModule::handleCommand(StanzaEvent &event)
         XmlElement actions(u"actions"_s, CommandsNs);
         actions.setAttribute(u"execute"_s, u"complete"_s);
         actions.appendChild(XmlElement(u"complete"_s, CommandsNs));
-        respond(u"executing"_s, {actions, formElement(u"form"_s, command->name, command->instructions, command->fields)});
+        QList<Field> fields = command->fields;
+        if (command->prefill)
+            command->prefill(&fields);
+        respond(u"executing"_s, {actions, formElement(u"form"_s, command->name, command->instructions, fields)});
         return true;
     }
     if (sessionId.isEmpty())
@@ -410,7 +413,9 @@ void AdHocModule::registerCommands()
     Command motd{adminNode(u"edit-motd"_s), u"Edit message of the day"_s, true,
                  u"Sent to users when they log in; empty removes it."_s,
                  {field(u"motd"_s, u"text-multi"_s, u"Message of the day"_s, false)}, {}};
-    motd.fields.first().values = admin->messageOfTheDay().split(u'\n', Qt::SkipEmptyParts);
+    motd.prefill = [admin](QList<Field> *fields) {
+        fields->first().values = admin->messageOfTheDay().split(u'\n');
+    };
     motd.run = [admin](const QString &actor, const Values &v, QList<Field> *, QString *error) {
         *error = admin->setMessageOfTheDay(lines(v, u"motd"_s), actor);
         return u"Message of the day saved"_s;

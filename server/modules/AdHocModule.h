@@ -48,11 +48,13 @@ public:
         bool adminOnly = true;
         QString instructions;
         QList<Field> fields;    // empty: runs at once
+        // Fills in current values when the form is sent (e.g. today's message of the day).
+        std::function<void(QList<Field> *fields)> prefill;
         // Runs with the submitted values; returns the note (info) or sets *error; may fill
         // *resultFields for a result form.
         std::function<QString(const QString &actor, const Values &values, QList<Field> *resultFields,
                               QString *error)>
-            run;
+            run = {};
     };
 
 private:

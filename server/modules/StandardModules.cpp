@@ -63,12 +63,17 @@ ModuleOptions StandardModules::options()
     ModuleOptions options;
     // Invitations, registration and administration from clients.
     {
-        ModuleOption registration{u"registration"_s, ModuleOption::Type::String};
-        registration.choices = {u"invite"_s, u"closed"_s, u"open"_s};
-        options.append(registration);
-        options.append({u"admins"_s, ModuleOption::Type::JidList});
-        options.append({u"allow_user_invites"_s, ModuleOption::Type::Boolean});
-        options.append({u"invite_page_url"_s, ModuleOption::Type::String});
+        auto option = [](const QString &key, ModuleOption::Type type, const QStringList &choices = {}) {
+            ModuleOption o;
+            o.key = key;
+            o.type = type;
+            o.choices = choices;
+            return o;
+        };
+        options.append(option(u"registration"_s, ModuleOption::Type::String, {u"invite"_s, u"closed"_s, u"open"_s}));
+        options.append(option(u"admins"_s, ModuleOption::Type::JidList));
+        options.append(option(u"allow_user_invites"_s, ModuleOption::Type::Boolean));
+        options.append(option(u"invite_page_url"_s, ModuleOption::Type::String));
     }
     return options;
 }
