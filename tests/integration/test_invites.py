@@ -236,6 +236,50 @@ class Preauth(aioxmpp.xso.XSO):
         self.token = token
 
 
+class UserInviteTest(ImTestCase):
+    """XEP-0401 §3: with allow_user_invites a user asks the server for an invitation (ad-hoc
+    command urn:xmpp:invite#invite); the friend who redeems it becomes the user's contact.
+    Without the setting the command is forbidden."""
+    server_config = "allow_user_invites = true\n"
+    users = {"alice": "wonderland"}
+
+    async def ask_for_invite(self, client):
+        return await client["xep_0050"].send_command(DOMAIN, "urn:xmpp:invite#invite", timeout=10)
+
+    async def test_user_invites_a_friend(self):
+        alice = self.client("alice", plugins=("xep_0030", "xep_0004", "xep_0050"))
+        await alice.online()
+        answer = await self.ask_for_invite(alice)
+        self.assertEqual(answer["command"]["status"], "completed")
+        uri = answer["command"]["form"]["values"]["uri"]
+        self.assertRegex(uri, rf"^xmpp:{DOMAIN}\?register;preauth=[A-Za-z0-9_-]{{24}}$")
+        friend = await self.register("kim", "kim-pass", uri.split("preauth=")[1])
+        self.assertEqual(friend.register_answer["type"], "result")
+        await asyncio.wait_for(friend.session_started.wait(), 20)
+        items = await fetch_roster(friend)
+        self.assertEqual(items[bare("alice")].get("subscription"), "both")
+
+    async def register(self, user, password, token):
+        client = Registrant(bare(user), password, self.server.c2s_port, token)
+        self.clients.append(client)
+        client.start()
+        await asyncio.wait_for(client.registered.wait(), 20)
+        return client
+
+
+class UserInviteNotAllowedTest(ImTestCase):
+    users = {"alice": "wonderland"}
+
+    async def test_forbidden_without_the_setting(self):
+        from slixmpp.exceptions import IqError
+        alice = self.client("alice", plugins=("xep_0030", "xep_0004", "xep_0050"))
+        await alice.online()
+        with self.assertRaises(IqError) as refused:
+            await alice["xep_0050"].send_command(DOMAIN, "urn:xmpp:invite#invite", timeout=10)
+        self.assertEqual(refused.exception.condition, "forbidden")
+        self.assertIn("0 invitations", self.server.run("invite", "list").stdout)
+
+
 class ClosedRegistrationTest(ImTestCase):
     server_config = "registration = closed\n"
     users = {"alice": "wonderland"}
@@ -250,6 +294,25 @@ class ClosedRegistrationTest(ImTestCase):
         await asyncio.wait_for(client.auth_failed.wait(), 20)
         self.assertFalse(client.registered.is_set())
         self.assertNotIn(bare("judy"), self.server.run("user", "list").stdout.split())
+
+
+class OpenRegistrationTest(ImTestCase):
+    server_config = "registration = open\n"
+    users = {"alice": "wonderland"}
+
+    async def test_open_registers_without_a_token(self):
+        client = Registrant(bare("lena"), "lena-pass", self.server.c2s_port, None)
+        self.clients.append(client)
+        client.start()
+        await asyncio.wait_for(client.registered.wait(), 20)
+        self.assertEqual(client.register_answer["type"], "result")
+        await asyncio.wait_for(client.session_started.wait(), 20)
+        # A taken name is a conflict.
+        again = Registrant(bare("alice"), "other", self.server.c2s_port, None)
+        self.clients.append(again)
+        again.start()
+        await asyncio.wait_for(again.registered.wait(), 20)
+        self.assertEqual(error_condition(again.register_answer), "conflict")
 
 
 if __name__ == "__main__":
