@@ -1,7 +1,10 @@
 // Invitations: the store's rules (status, counted uses, reserved names, revocation), the URI
 // forms of XEP-0401/0445, the QR code's terminal drawing against its matrix, and the kick
 // dialog's keep-out choice.
+#include "AccountsTab.h"
+#include "InvitesTab.h"
 #include "KickDialog.h"
+#include "ServerLink.h"
 #include "TempDatabase.h"
 #include "core/AdminService.h"
 #include "core/InvitePage.h"
@@ -9,7 +12,11 @@
 #include "storage/InviteStore.h"
 
 #include <QComboBox>
+#include <QImage>
+#include <QPushButton>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 using namespace Qt::StringLiterals;
 
@@ -26,6 +33,7 @@ private Q_SLOTS:
     void kickTexts();
     void kickDialogKeepOut();
     void landingPage();
+    void consoleInvitesAndKeepOut();
 };
 
 void TestInvites::statusAndUses()
@@ -177,6 +185,57 @@ void TestInvites::landingPage()
     QVERIFY(page.contains(u"<a class=\"button\" href=\"xmpp:example.test?register;preauth=A&amp;B\">"_s));
     QVERIFY(!page.contains(u"preauth=A&B"_s));
     QVERIFY(InvitePage::html(u"example.test"_s, uri, u"juliet"_s).contains(u"juliet@example.test"_s));
+}
+
+// The console against a real server in its thread: the Invites tab creates (with a QR image
+// that encodes the link), lists and revokes; the Accounts tab shows a keep-out and lifts it.
+void TestInvites::consoleInvitesAndKeepOut()
+{
+    QTemporaryDir dir;
+    ServerConfig config;
+    config.dataDir = dir.path();
+    config.c2sPort = 0;
+    config.c2sTlsPort = 0;
+    config.scramIterations = 4096;
+    ServerLink link;
+    QString error;
+    QVERIFY2(link.start(config, &error), qPrintable(error));
+    QCOMPARE(link.addAccount(u"alice"_s, u"alice-secret"_s), QString());
+
+    InvitesTab invites(&link);
+    const QString uri = invites.createInvite(3, 86400, QString(), u"alice"_s, QString());
+    QVERIFY2(uri.startsWith(u"xmpp:localhost?register;preauth="_s), qPrintable(invites.message()));
+    const QString token = uri.section(u"preauth="_s, 1);
+    QVERIFY(invites.tokens().contains(token));
+    QVERIFY(!invites.qrPixmap().isNull());
+    // The image is the code of the link: modules match QrCode's matrix (4 px each, 4 quiet).
+    const QImage image = invites.qrPixmap().toImage();
+    const QrCode code = QrCode::encode(uri);
+    QCOMPARE(image.width(), (code.size() + 8) * 4);
+    for (int y = 0; y < code.size(); y += 3)
+        for (int x = 0; x < code.size(); x += 3)
+            QCOMPARE(qGray(image.pixel((x + 4) * 4 + 2, (y + 4) * 4 + 2)) < 128, code.dark(x, y));
+    QVERIFY(invites.createInvite(2, 0, u"bob"_s, QString(), QString()).isEmpty());   // fixed name: one use
+    QVERIFY(invites.message().contains(u"once"_s));
+    QVERIFY(invites.revoke(token));
+    const QList<Invite> list = link.invites();
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.first().status(), Invite::Status::Revoked);
+    QCOMPARE(list.first().contactOf, u"alice"_s);
+
+    AccountsTab accounts(&link);
+    QCOMPARE(link.kickKeepOut(u"alice@localhost"_s, 300, u"Break"_s), QString());
+    accounts.refresh();
+    auto *tree = accounts.findChild<QTreeWidget *>(u"accounts"_s);
+    QVERIFY(tree->topLevelItem(0)->text(1).startsWith(u"kept out until"_s));
+    tree->setCurrentItem(tree->topLevelItem(0));
+    QVERIFY(accounts.findChild<QPushButton *>(u"liftKeepOut"_s)->isEnabled());
+    QVERIFY(accounts.liftKeepOut(u"alice"_s));
+    accounts.refresh();
+    QCOMPARE(tree->topLevelItem(0)->text(1), u"enabled"_s);
+    QVERIFY(link.keepOuts().isEmpty());
+    QVERIFY(!link.kickKeepOut(u"nobody@localhost"_s, 300, QString()).isEmpty());
+    link.shutdown();
 }
 
 QTEST_MAIN(TestInvites)
