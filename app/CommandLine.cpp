@@ -18,6 +18,32 @@ bool CommandLine::displayAvailable()
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
 
+qint64 CommandLine::parseDuration(const QString &text)
+{
+    const QString t = text.trimmed().toLower();
+    if (t.isEmpty())
+        return -1;
+    qint64 unit = 1;
+    QString number = t;
+    const QChar last = t.back();
+    if (!last.isDigit()) {
+        number.chop(1);
+        switch (last.unicode()) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return -1;
+        }
+    }
+    bool ok = false;
+    const qint64 n = number.toLongLong(&ok);
+    if (!ok || n <= 0 || n > 3650LL * 86400 / unit)
+        return -1;
+    return n * unit;
+}
+
 QString CommandLine::systemConfigFile()
 {
     return u"/etc/switchboard/switchboard.ini"_s;
@@ -46,7 +72,16 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         "  kick JID [--reason TEXT]   kick a full JID's session, or all of a bare JID's\n"
         "  close JID                  close them cleanly\n"
         "  lag [--reset] [--json]     the server thread's event-loop lag (p50, p99, max) over\n"
-        "                             the last minute or since the last --reset"_s);
+        "                             the last minute or since the last --reset\n"
+        "  kick JID --keep-out T      also refuse the account's logins for T (5m, 1h, ...) or\n"
+        "                             'forever' (until re-enabled: the account is disabled)\n"
+        "  invite create [--uses N] [--expires 7d] [--user NAME] [--contact-of NAME] [--room JID]\n"
+        "                             an invitation to register: prints the xmpp: link, the\n"
+        "                             https page (invite_page_url) and the QR code\n"
+        "  invite list | invite revoke TOKEN\n"
+        "  announce [--everyone] [--subject S] TEXT\n"
+        "                             a message to everyone online (--everyone: offline users\n"
+        "                             too, at their next login)"_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s, u"Run the server without the console window."_s);
@@ -60,6 +95,18 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption json(u"json"_s, u"sessions, lag: print JSON for scripts."_s);
     const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
+    const QCommandLineOption keepOut(u"keep-out"_s, u"kick: refuse the account's logins for T (5m, 1h) or 'forever'."_s,
+                                     u"T"_s);
+    const QCommandLineOption uses(u"uses"_s, u"invite create: how many accounts it may create (default 1)."_s, u"N"_s);
+    const QCommandLineOption expires(u"expires"_s, u"invite create: valid for T (e.g. 7d, 12h; default never)."_s,
+                                     u"T"_s);
+    const QCommandLineOption inviteUser(u"user"_s, u"invite create: the account name, fixed."_s, u"NAME"_s);
+    const QCommandLineOption contactOf(u"contact-of"_s, u"invite create: the invitee becomes this user's contact."_s,
+                                       u"NAME"_s);
+    const QCommandLineOption room(u"room"_s, u"invite create: a room the invitee joins (kept until rooms exist)."_s,
+                                  u"JID"_s);
+    const QCommandLineOption everyone(u"everyone"_s, u"announce: also to offline users, at their next login."_s);
+    const QCommandLineOption subject(u"subject"_s, u"announce: the message's subject."_s, u"TEXT"_s);
     const QCommandLineOption system(u"system"_s,
                                     u"Use the installed service's files: --config %1 --data-dir %2, as the "
                                     "'switchboard' user (root switches to it)."_s.arg(systemConfigFile(),
@@ -68,9 +115,10 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     QCommandLineOption helpMan(u"help-man"_s, u"Print the manual page."_s);
     helpMan.setFlags(QCommandLineOption::HiddenFromHelp);
     const QList<QCommandLineOption> options{headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort,
-                                            system, json, reset, reason, helpMan};
+                                            system, json, reset, reason, keepOut, uses, expires, inviteUser,
+                                            contactOf, room, everyone, subject, helpMan};
     parser.addOptions(options);
-    parser.addPositionalArgument(u"command"_s, u"user, sessions, kick, close or lag (see above)."_s, u"[command]"_s);
+    parser.addPositionalArgument(u"command"_s, u"user, sessions, kick, close, lag, invite or announce (see above)."_s, u"[command]"_s);
 
     if (!parser.parse(argv)) {
         err << parser.errorText() << "\n";
@@ -134,6 +182,36 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     out->json = parser.isSet(json);
     out->reset = parser.isSet(reset);
     out->reason = parser.value(reason);
+    out->everyone = parser.isSet(everyone);
+    out->subject = parser.value(subject);
+    out->inviteUser = parser.value(inviteUser);
+    out->contactOf = parser.value(contactOf);
+    out->room = parser.value(room);
+    if (parser.isSet(uses)) {
+        bool ok = false;
+        out->uses = parser.value(uses).toInt(&ok);
+        if (!ok || out->uses < 1 || out->uses > 1'000'000) {
+            err << "switchboard: --uses: '" << parser.value(uses) << "' is not a number from 1 to 1000000\n";
+            *exitCode = 2;
+            return false;
+        }
+    }
+    for (const auto &[option, target] : {std::pair{&expires, &out->expiresSeconds}, std::pair{&keepOut, &out->keepOutSeconds}}) {
+        if (!parser.isSet(*option))
+            continue;
+        const QString value = parser.value(*option);
+        *target = option == &keepOut && (value == u"forever" || value == u"until-enabled") ? -1 : parseDuration(value);
+        if (*target == -1 && option == &expires) {
+            err << "switchboard: --expires: '" << value << "' is not a duration (e.g. 30m, 12h, 7d)\n";
+            *exitCode = 2;
+            return false;
+        }
+        if (option == &keepOut && *target == -1 && value != u"forever" && value != u"until-enabled") {
+            err << "switchboard: --keep-out: '" << value << "' is not a duration (5m, 1h) or 'forever'\n";
+            *exitCode = 2;
+            return false;
+        }
+    }
 
     QStringList words = parser.positionalArguments();
     const QString command = words.isEmpty() ? QString() : words.takeFirst();
@@ -150,6 +228,10 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         out->mode = Mode::Close;
     } else if (command == u"lag") {
         out->mode = Mode::Lag;
+    } else if (command == u"invite") {
+        out->mode = Mode::Invite;
+    } else if (command == u"announce") {
+        out->mode = Mode::Announce;
     } else {
         err << "switchboard: unknown command '" << command << "' (see --help)\n";
         *exitCode = 2;

@@ -17,8 +17,8 @@ QString column(const QJsonObject &o, const QString &key)
 }
 } // namespace
 
-// `switchboard sessions [--json]`, `kick JID [--reason TEXT]`, `close JID`, `lag [--reset]`: one request to the
-// running instance's control socket.
+// `switchboard sessions [--json]`, `kick JID [--reason TEXT] [--keep-out T]`, `close JID`, `lag [--reset]`,
+// `announce [--everyone] [--subject S] TEXT`: one request to the running instance's control socket.
 int runControlCommand(const CommandLine &commandLine)
 {
     QTextStream out(stdout);
@@ -38,6 +38,18 @@ int runControlCommand(const CommandLine &commandLine)
         request.insert(u"jid"_s, commandLine.arguments.constFirst());
         if (!commandLine.reason.isEmpty())
             request.insert(u"reason"_s, commandLine.reason);
+        if (commandLine.mode == CommandLine::Mode::Kick && commandLine.keepOutSeconds != 0)
+            request.insert(u"keep_out"_s, commandLine.keepOutSeconds);
+        break;
+    case CommandLine::Mode::Announce:
+        if (commandLine.arguments.isEmpty()) {
+            err << "usage: switchboard announce [--everyone] [--subject TEXT] TEXT\n";
+            return 2;
+        }
+        request.insert(u"command"_s, u"announce"_s);
+        request.insert(u"body"_s, commandLine.arguments.join(u' '));
+        request.insert(u"subject"_s, commandLine.subject);
+        request.insert(u"everyone"_s, commandLine.everyone);
         break;
     case CommandLine::Mode::Lag:
         request.insert(u"command"_s, u"lag"_s);
@@ -74,6 +86,11 @@ int runControlCommand(const CommandLine &commandLine)
         out << "event-loop lag: p50 " << response.value(u"p50_ms"_s).toDouble() << " ms, p99 "
             << response.value(u"p99_ms"_s).toDouble() << " ms, max " << response.value(u"max_ms"_s).toDouble()
             << " ms (" << response.value(u"samples"_s).toInt() << " samples)\n";
+        return 0;
+    }
+    if (commandLine.mode == CommandLine::Mode::Announce) {
+        const int count = response.value(u"count"_s).toInt();
+        out << "announced to " << count << (count == 1 ? " user\n" : " users\n");
         return 0;
     }
     if (commandLine.mode != CommandLine::Mode::Sessions) {

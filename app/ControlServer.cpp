@@ -1,6 +1,7 @@
 #include "ControlServer.h"
 
 #include "SessionJson.h"
+#include "core/AdminService.h"
 #include "core/Server.h"
 #include "session/SessionManager.h"
 
@@ -78,11 +79,29 @@ QByteArray ControlServer::handle(const QByteArray &requestLine)
         const QString jid = request.value(u"jid"_s).toString();
         if (Jid::parse(jid).isNull()) {
             response.insert(u"error"_s, u"'%1' is not a valid JID"_s.arg(jid));
+        } else if (command == u"kick" && request.value(u"keep_out"_s).toInteger() != 0) {
+            // A kick that keeps the account out (AdminService::endSessions, as the console's).
+            const QString reason = request.value(u"reason"_s).toString(u"Kicked by the administrator"_s);
+            QString error;
+            const int count = m_server->admin()->endSessions(jid, int(request.value(u"keep_out"_s).toInteger()), reason,
+                                                             u"cli"_s, &error);
+            if (count < 0)
+                response.insert(u"error"_s, error);
+            else
+                response.insert(u"count"_s, count);
         } else if (command == u"kick") {
             const QString reason = request.value(u"reason"_s).toString(u"Kicked by the administrator"_s);
             response.insert(u"count"_s, m_server->kickJid(jid, StreamError::Condition::PolicyViolation, reason));
         } else {
             response.insert(u"count"_s, m_server->closeJid(jid));
+        }
+    } else if (command == u"announce") {
+        const QString body = request.value(u"body"_s).toString();
+        if (body.trimmed().isEmpty()) {
+            response.insert(u"error"_s, u"nothing to announce"_s);
+        } else {
+            response.insert(u"count"_s, m_server->admin()->announce(request.value(u"subject"_s).toString(), body,
+                                                                    request.value(u"everyone"_s).toBool(), u"cli"_s));
         }
     } else if (command == u"lag") {
         const EventLoopLag::Summary lag = m_server->eventLoopLag(request.value(u"reset"_s).toBool());

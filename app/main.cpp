@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 #include "HeadlessMode.h"
+#include "InviteCommand.h"
 #include "SystemMode.h"
 #include "UserCommand.h"
 #include "core/EpollEventDispatcher.h"
@@ -70,6 +71,11 @@ int main(int argc, char **argv)
         QCoreApplication app(argc, argv);
         return runUserCommand(commandLine);
     }
+    case CommandLine::Mode::Invite: {
+        QCoreApplication app(argc, argv);
+        return runInviteCommand(commandLine);
+    }
+    case CommandLine::Mode::Announce:
     case CommandLine::Mode::Sessions:
     case CommandLine::Mode::Kick:
     case CommandLine::Mode::Close:

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev
-          libexpat1-dev)   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
+          libexpat1-dev   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
+          libqrencode-dev)   # invitation QR codes (core/QrCode)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi
@@ -15,6 +16,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-slixmpp xvfb)
   packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
+  packages+=(zbar-tools)   # test_invites decodes the invitation's QR code with zbarimg
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
   # xmpp.js (npm @xmpp/client, tests/npm) for the integration tests; npm may already come with
   # another Node.js package (nodejs from NodeSource bundles it).

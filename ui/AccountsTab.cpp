@@ -30,6 +30,7 @@ AccountsTab::AccountsTab(ServerLink *link, QWidget *parent)
     , m_setPassword(new QPushButton(tr("&Reset password"), this))
     , m_delete(new QPushButton(tr("&Delete"), this))
     , m_disable(new QPushButton(tr("D&isable"), this))
+    , m_lift(new QPushButton(tr("&Let in now"), this))
     , m_message(new QLabel(this))
 {
     setObjectName(u"accountsTab"_s);
@@ -46,6 +47,9 @@ AccountsTab::AccountsTab(ServerLink *link, QWidget *parent)
     auto *rowButtons = new QHBoxLayout;
     rowButtons->addWidget(m_delete);
     rowButtons->addWidget(m_disable);
+    m_lift->setObjectName(u"liftKeepOut"_s);
+    m_lift->setToolTip(tr("End the keep-out a kick set on this account"));
+    rowButtons->addWidget(m_lift);
     rowButtons->addStretch();
     auto *refreshButton = new QPushButton(tr("Re&fresh"), this);
     rowButtons->addWidget(refreshButton);
@@ -94,6 +98,7 @@ AccountsTab::AccountsTab(ServerLink *link, QWidget *parent)
         if (item)
             setDisabled(selectedUser(), !item->data(AccountStatus, Qt::UserRole).toBool());
     });
+    connect(m_lift, &QPushButton::clicked, this, [this] { liftKeepOut(selectedUser()); });
     connect(refreshButton, &QPushButton::clicked, this, &AccountsTab::refresh);
     connect(m_list, &QTreeWidget::currentItemChanged, this, &AccountsTab::updateButtons);
     connect(m_link, &ServerLink::accountsChanged, this, &AccountsTab::refresh);
@@ -109,12 +114,16 @@ void AccountsTab::refresh()
     m_list->setSortingEnabled(false);
     m_list->clear();
     for (const AccountInfo &account : accounts) {
+        const bool keptOut = account.keptOutUntil.isValid();
+        const QString status = account.disabled ? tr("disabled")
+                               : keptOut ? tr("kept out until %1").arg(account.keptOutUntil.toLocalTime().toString(u"HH:mm:ss"_s))
+                                         : tr("enabled");
         auto *item = new QTreeWidgetItem(QStringList{
-            account.jid, account.disabled ? tr("disabled") : tr("enabled"),
-            account.created.toLocalTime().toString(u"yyyy-MM-dd HH:mm"_s)});
+            account.jid, status, account.created.toLocalTime().toString(u"yyyy-MM-dd HH:mm"_s)});
         item->setData(AccountJid, Qt::UserRole, account.username);
         item->setData(AccountStatus, Qt::UserRole, account.disabled);
-        if (account.disabled)
+        item->setData(AccountCreated, Qt::UserRole, keptOut);
+        if (account.disabled || keptOut)
             item->setForeground(AccountStatus, QColor(0xb0, 0x30, 0x30));
         m_list->addTopLevelItem(item);
         if (account.username == current)
@@ -144,6 +153,7 @@ void AccountsTab::updateButtons()
     m_delete->setEnabled(item);
     m_disable->setEnabled(item);
     m_disable->setText(item && item->data(AccountStatus, Qt::UserRole).toBool() ? tr("En&able") : tr("D&isable"));
+    m_lift->setEnabled(item && item->data(AccountCreated, Qt::UserRole).toBool());
 }
 
 QString AccountsTab::message() const
@@ -221,5 +231,16 @@ bool AccountsTab::setDisabled(const QString &user, bool disabled, bool ask)
         return false;
     const QString error = m_link->setAccountDisabled(user, disabled, QString());
     showResult(error, disabled ? tr("disabled %1").arg(user) : tr("enabled %1").arg(user));
+    return error.isEmpty();
+}
+
+bool AccountsTab::liftKeepOut(const QString &user)
+{
+    if (user.isEmpty()) {
+        showResult(tr("select an account first"), QString());
+        return false;
+    }
+    const QString error = m_link->liftKeepOut(user);
+    showResult(error, tr("%1 may log in again").arg(user));
     return error.isEmpty();
 }

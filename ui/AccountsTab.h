@@ -10,7 +10,8 @@ class ServerLink;
 
 // The server's accounts: list, add, delete, reset the password, disable and enable. Names and
 // passwords are checked here first (empty, mismatch) and then by the server (RFC 7622
-// localpart, SASLprep), whose message is shown as it is.
+// localpart, SASLprep), whose message is shown as it is. An account a kick keeps out shows
+// "kept out until …" and can be let in again.
 class AccountsTab final : public QWidget
 {
     Q_OBJECT
@@ -24,6 +25,8 @@ public:
     bool resetPassword(const QString &user, const QString &password, const QString &confirmation);
     bool deleteAccount(const QString &user, bool ask = true);
     bool setDisabled(const QString &user, bool disabled, bool ask = true);
+    // Ends a temporary keep-out set by a kick (the Status column says until when).
+    bool liftKeepOut(const QString &user);
     QStringList usernames() const;
 
 private:
@@ -40,5 +43,6 @@ private:
     QPushButton *m_setPassword;
     QPushButton *m_delete;
     QPushButton *m_disable;
+    QPushButton *m_lift;
     QLabel *m_message;
 };

@@ -1,6 +1,8 @@
 #include "MainWindow.h"
 
 #include "AccountsTab.h"
+#include "AnnounceDialog.h"
+#include "InvitesTab.h"
 #include "AuditLogTab.h"
 #include "KickDialog.h"
 #include "ServerLink.h"
@@ -65,6 +67,7 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     buildSessionsTab();
     m_accounts = new AccountsTab(m_link, this);
     m_tabs->addTab(m_accounts, tr("&Accounts"));
+    m_tabs->addTab(new InvitesTab(m_link, this), tr("&Invites"));
     m_server = new ServerTab(m_link, this);
     m_tabs->addTab(m_server, tr("Se&rver"));
     m_log = new AuditLogTab(m_link, this);
@@ -268,6 +271,16 @@ void MainWindow::buildMenus()
     session->addActions({m_closeAction, m_kickAction});
     session->addSeparator();
     session->addActions({m_kickUserAction, m_disableAction});
+    // Broadcast from the server's domain (AdminService::announce, as `switchboard announce`).
+    QAction *announce = menuBar()->addMenu(tr("&Broadcast"))->addAction(tr("&Message everyone online\u2026"));
+    announce->setObjectName(u"announce"_s);
+    connect(announce, &QAction::triggered, this, [this] {
+        AnnounceDialog dialog(this);
+        if (dialog.exec() != QDialog::Accepted || dialog.body().isEmpty())
+            return;
+        const int reached = m_link->announce(dialog.subject(), dialog.body(), dialog.everyone());
+        statusBar()->showMessage(tr("Sent to %n user(s)", nullptr, reached), 5000);
+    });
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addMenu(m_columnsMenu);
 
@@ -480,6 +493,16 @@ void MainWindow::kickSelected()
     KickDialog dialog(targets, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
+    if (dialog.keepOutSeconds() != 0) {
+        // Keeping out is about the account: every session of each selected user.
+        const QStringList users = selectedUsernames();
+        for (const QString &user : users) {
+            const QString error = m_link->kickKeepOut(user + u'@' + m_domain, dialog.keepOutSeconds(), dialog.reason());
+            if (!error.isEmpty())
+                statusBar()->showMessage(error, 8000);
+        }
+        return;
+    }
     for (quint64 id : ids)
         m_link->kickSession(id, dialog.condition(), dialog.reason());
     statusBar()->showMessage(tr("Kicking %n session(s)", nullptr, int(ids.size())), 5000);
@@ -496,8 +519,12 @@ void MainWindow::kickUsersOfSelected()
     KickDialog dialog(targets, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    for (const QString &user : users)
-        m_link->kickJid(user + u'@' + m_domain, dialog.condition(), dialog.reason());
+    for (const QString &user : users) {
+        if (dialog.keepOutSeconds() != 0)
+            m_link->kickKeepOut(user + u'@' + m_domain, dialog.keepOutSeconds(), dialog.reason());
+        else
+            m_link->kickJid(user + u'@' + m_domain, dialog.condition(), dialog.reason());
+    }
 }
 
 void MainWindow::disableAccountsOfSelected()

@@ -176,3 +176,45 @@ void ServerLink::setWatched(quint64 id, bool watched)
 {
     post([id, watched](Server *s) { s->setSessionWatched(id, watched); });
 }
+
+// --- invitations, keep-out locks, announcements ---
+
+QString ServerLink::kickKeepOut(const QString &bareJid, int keepOutSeconds, const QString &reason)
+{
+    return query([&](Server *s) {
+        QString error;
+        return s->admin()->endSessions(bareJid, keepOutSeconds, reason, u"console"_s, &error) < 0 ? error : QString();
+    }, u"the server is not running"_s);
+}
+
+QList<KeepOut> ServerLink::keepOuts() const
+{
+    return query([](Server *s) { return s->admin()->keepOuts(); }, QList<KeepOut>());
+}
+
+QString ServerLink::liftKeepOut(const QString &user)
+{
+    return query([&](Server *s) { return s->admin()->liftKeepOut(user, u"console"_s); }, u"the server is not running"_s);
+}
+
+InviteResult ServerLink::createInvite(const Invite &spec)
+{
+    InviteResult stopped;
+    stopped.error = u"the server is not running"_s;
+    return query([&](Server *s) { return s->admin()->createInvite(spec, u"console"_s); }, stopped);
+}
+
+QList<Invite> ServerLink::invites() const
+{
+    return query([](Server *s) { return s->admin()->invites(); }, QList<Invite>());
+}
+
+QString ServerLink::revokeInvite(const QString &token)
+{
+    return query([&](Server *s) { return s->admin()->revokeInvite(token, u"console"_s); }, u"the server is not running"_s);
+}
+
+int ServerLink::announce(const QString &subject, const QString &body, bool everyone)
+{
+    return query([&](Server *s) { return s->admin()->announce(subject, body, everyone, u"console"_s); }, -1);
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/ServerConfig.h"
+#include "core/AdminService.h"
 #include "core/AdminTypes.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -55,6 +56,17 @@ public:
     // A bare JID: all of the user's sessions.
     void kickJid(const QString &jid, std::optional<StreamError::Condition> condition, const QString &reason);
     void requestSessionDetails(quint64 id);
+
+    // --- invitations, keep-out locks, announcements (blocking; core/AdminService) ---
+    // A kick that keeps the account out: every session of the bare JID gets policy-violation;
+    // keepOutSeconds > 0 refuses logins that long, < 0 disables the account. Error text.
+    QString kickKeepOut(const QString &bareJid, int keepOutSeconds, const QString &reason);
+    QList<KeepOut> keepOuts() const;
+    QString liftKeepOut(const QString &user);
+    InviteResult createInvite(const Invite &spec);
+    QList<Invite> invites() const;
+    QString revokeInvite(const QString &token);
+    int announce(const QString &subject, const QString &body, bool everyone);
     void setWatched(quint64 id, bool watched);
 
 Q_SIGNALS:

@@ -30,6 +30,9 @@ struct C2SContext
     TlsContext tls;                             // null context: no TLS available
     bool tlsAvailable = false;
     std::function<bool(const QString &username)> isAccountDisabled;
+    // Why the account is kept out for now after a kick (the SASL failure's text), empty when
+    // it is not. Empty function: never.
+    std::function<QString(const QString &username)> keepOutText;
     // The loaded modules: their stream features and their top-level elements. Null: none.
     ModuleHost *host = nullptr;
 };

@@ -303,7 +303,10 @@ void C2SStream::elementReceived(const XmlElement &element)
     }
     switch (m_session->type()) {
     case Session::Type::C2SUnauthed:
-        fail(StreamError::Condition::NotAuthorized, u"Authenticate before sending stanzas"_s);
+        // In-band registration (XEP-0077 §3, XEP-0445) is the one exchange of stanzas allowed
+        // before authentication; the registration module takes it if it is enabled.
+        if (!m_context->host || !m_context->host->dispatchElement(*this, element))
+            fail(StreamError::Condition::NotAuthorized, u"Authenticate before sending stanzas"_s);
         return;
     case Session::Type::C2SUnbound:
         // Resource binding (BindModule): nothing else is accepted yet (RFC 6120 §7.1).

@@ -17,6 +17,7 @@ struct AccountInfo
     QString jid;            // username@domain
     bool disabled = false;
     QDateTime created;
+    QDateTime keptOutUntil;   // UTC; valid while a kick keeps the account out (AdminService)
 };
 
 struct ServerInfo

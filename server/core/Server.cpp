@@ -3,6 +3,7 @@
 #include "base/Logging.h"
 #include "c2s/C2SListener.h"
 #include "core/AccountService.h"
+#include "core/AdminService.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "modules/StandardModules.h"
@@ -95,6 +96,10 @@ bool Server::start(QString *error)
     m_context.tls = tls;
     m_context.tlsAvailable = true;
     m_context.isAccountDisabled = [this](const QString &username) { return m_accounts->isDisabled(username); };
+    m_admin = std::make_unique<AdminService>(this);
+    if (!m_admin->start(error))
+        return false;
+    m_context.keepOutText = [this](const QString &username) { return m_admin->keepOutText(username); };
     AuthThrottle::Policy throttle;
     throttle.delayMs = m_config.authDelayMs;
     throttle.delayMaxMs = m_config.authDelayMaxMs;
@@ -107,6 +112,7 @@ bool Server::start(QString *error)
 
     auto accountExists = [this](const QString &username) { return m_accountStore->exists(username); };
     m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_database.get(), accountExists);
+    m_host->setAdmin(m_admin.get());
     StandardModules::load(*m_host, &m_context);
     m_context.host = m_host.get();
 
@@ -267,12 +273,14 @@ void Server::audit(const QString &action, const QString &target, const QString &
     entry.action = action;
     entry.target = target;
     entry.reason = reason;
+    if (!m_auditActor.isEmpty())
+        entry.reason = reason.isEmpty() ? u"by %1"_s.arg(m_auditActor) : u"%1 (by %2)"_s.arg(reason, m_auditActor);
     QString error;
     if (!m_auditLog || !m_auditLog->append(&entry, &error)) {
         qCWarning(lcServer) << "cannot write the audit log:" << error;
         entry.time = QDateTime::currentDateTimeUtc();
     }
-    qCInfo(lcServer).noquote() << "admin:" << action << target << (reason.isEmpty() ? QString() : u"(%1)"_s.arg(reason));
+    qCInfo(lcServer).noquote() << "admin:" << action << target << (entry.reason.isEmpty() ? QString() : u"(%1)"_s.arg(entry.reason));
     Q_EMIT auditAppended(entry);
 }
 
@@ -346,6 +354,15 @@ QList<AccountInfo> Server::accountList() const
         info.disabled = account->disabled;
         info.created = account->created;
         result.append(info);
+    }
+    if (m_admin) {
+        const QList<KeepOut> keepOuts = m_admin->keepOuts();
+        for (AccountInfo &info : result) {
+            for (const KeepOut &k : keepOuts) {
+                if (k.username == info.username)
+                    info.keptOutUntil = k.until;
+            }
+        }
     }
     return result;
 }

@@ -20,6 +20,7 @@
 
 class AccountService;
 class AccountStore;
+class AdminService;
 class AuditLog;
 class C2SListener;
 class Database;
@@ -58,6 +59,9 @@ public:
     SessionManager *sessionManager() const { return m_sessions.get(); }
     StanzaRouter *router() const { return m_router.get(); }
     AccountService *accounts() const { return m_accounts.get(); }
+    // Invitations, keep-out locks, announcements, the message of the day, and the actions the
+    // modules' ad-hoc commands share with the console (core/AdminService).
+    AdminService *admin() const { return m_admin.get(); }
     Database *database() const { return m_database.get(); }
     // How late this thread's event loop runs (see EventLoopLag); `reset` starts a new window
     // after this summary.
@@ -107,6 +111,8 @@ Q_SIGNALS:
     void sessionDetails(const SessionDetails &details);
 
 private:
+    friend class AdminService;   // runs the account actions with its actor in the audit log
+
     bool listen(C2SListener *listener, quint16 port, const QString &name, QString *error);
     QList<quint64> sessionIdsForJid(const QString &jid) const;
     void startAdminFeeds();
@@ -132,6 +138,8 @@ private:
     QPointer<C2SListener> m_c2sTls;
     // The console's feeds.
     std::unique_ptr<AuditLog> m_auditLog;
+    std::unique_ptr<AdminService> m_admin;
+    QString m_auditActor;    // who asks for the action under way, when not the console
     QTimer *m_statsTimer = nullptr;
     std::unique_ptr<EventLoopLag> m_lag;
     QDateTime m_startedAt;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+class AdminActions;
 class Database;
 class Module;
 class Session;
@@ -106,6 +107,12 @@ public:
     // (table module_schema), each in its own transaction. False with *error on failure.
     bool migrate(const QString &module, const QStringList &steps, QString *error);
 
+    // The server's administration (core/AdminService), for the modules that act on accounts
+    // (ad-hoc commands, registration, the message of the day). Null where no server runs it
+    // (unit tests): those modules then stay silent.
+    void setAdmin(AdminActions *admin) { m_admin = admin; }
+    AdminActions *admin() const { return m_admin; }
+
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
     const QString &domain() const { return m_router->domain(); }
@@ -125,6 +132,7 @@ private:
     const ServerConfig *m_config;
     Database *m_database;
     AccountExists m_accountExists;
+    AdminActions *m_admin = nullptr;
     std::vector<std::unique_ptr<Module>> m_modules;
     QStringList m_serverFeatures;
     QStringList m_accountFeatures;

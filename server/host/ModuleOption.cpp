@@ -1,5 +1,7 @@
 #include "host/ModuleOption.h"
 
+#include "stanza/Jid.h"
+
 using namespace Qt::StringLiterals;
 
 QString ModuleOption::check(const QString &value, QString *normalised) const
@@ -7,8 +9,22 @@ QString ModuleOption::check(const QString &value, QString *normalised) const
     const QString v = value.trimmed();
     switch (type) {
     case Type::String:
-        *normalised = v;
+        if (!choices.isEmpty() && !choices.contains(v.toLower()))
+            return u"%1 must be one of %2, not '%3'"_s.arg(key, choices.join(u", "_s), value);
+        *normalised = choices.isEmpty() ? v : v.toLower();
         return {};
+    case Type::JidList: {
+        QStringList jids;
+        const QStringList parts = v.split(u',', Qt::SkipEmptyParts);
+        for (const QString &part : parts) {
+            const Jid jid = Jid::parse(part.trimmed());
+            if (jid.isNull() || jid.node().isEmpty() || !jid.resource().isEmpty())
+                return u"%1: '%2' is not a bare JID (user@domain)"_s.arg(key, part.trimmed());
+            jids.append(jid.bareString());
+        }
+        *normalised = jids.join(u',');
+        return {};
+    }
     case Type::Integer: {
         bool ok = false;
         const qint64 n = v.toLongLong(&ok);

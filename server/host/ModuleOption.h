@@ -2,6 +2,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 // A config key a module declares (its class's static options(), collected by
 // StandardModules::options()). The config file accepts exactly the server's own keys and the
@@ -9,12 +10,14 @@
 // ModuleHost::option*; any other key is still refused with FILE:LINE.
 struct ModuleOption
 {
-    enum class Type { String, Integer, Boolean };
+    enum class Type { String, Integer, Boolean, JidList };
 
     QString key;                 // lower case, '_' between words, as in the config file
     Type type = Type::String;
     qint64 min = 0;              // Integer only
     qint64 max = 0;
+    QStringList choices;         // String only: when not empty, the value must be one of these
+    // JidList: comma-separated bare JIDs, normalised to prepared JIDs joined by ","
 
     // Empty when `value` fits; *normalised is what the module will read ("true"/"false" for a
     // boolean, the decimal number for an integer).

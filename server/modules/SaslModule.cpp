@@ -245,6 +245,14 @@ void SaslModule::Exchange::step(Stream &stream, const QByteArray &payload)
         failed(stream, SaslFailure::AccountDisabled, u"This account is disabled"_s);
         return;
     }
+    // A kick that keeps the user out: the reconnecting client learns until when (RFC 6120
+    // §6.5.1 account-disabled, with the time in <text/>).
+    if (m_context->keepOutText) {
+        if (const QString text = m_context->keepOutText(username); !text.isEmpty()) {
+            failed(stream, SaslFailure::AccountDisabled, text);
+            return;
+        }
+    }
     XmlElement success(u"success"_s, SaslNs);
     if (!result.payload.isEmpty())
         success.appendText(QString::fromLatin1(result.payload.toBase64()));

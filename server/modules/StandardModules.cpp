@@ -16,7 +16,13 @@
 #include "modules/SaslModule.h"
 #include "modules/StartTlsModule.h"
 #include "modules/VersionModule.h"
+// Invitations, registration and administration from clients
+#include "modules/AdHocModule.h"
+#include "modules/AnnounceModule.h"
+#include "modules/RegistrationModule.h"
 #include "storage/RosterStore.h"
+
+using namespace Qt::StringLiterals;
 
 void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
 {
@@ -42,11 +48,32 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<OfflineModule>());
     host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
+    // XEP-0077 + XEP-0401/0379/0445 (registration with invitations), XEP-0050 + XEP-0133
+    // (administration from any client), the message of the day. They act on accounts
+    // through host.admin(); without one (unit tests) they stay silent.
+    host.load(std::make_unique<RegistrationModule>(rosters));
+    host.load(std::make_unique<AdHocModule>());
+    host.load(std::make_unique<AnnounceModule>());
 }
 
 ModuleOptions StandardModules::options()
 {
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
-    return {};
+    ModuleOptions options;
+    // Invitations, registration and administration from clients.
+    {
+        auto option = [](const QString &key, ModuleOption::Type type, const QStringList &choices = {}) {
+            ModuleOption o;
+            o.key = key;
+            o.type = type;
+            o.choices = choices;
+            return o;
+        };
+        options.append(option(u"registration"_s, ModuleOption::Type::String, {u"invite"_s, u"closed"_s, u"open"_s}));
+        options.append(option(u"admins"_s, ModuleOption::Type::JidList));
+        options.append(option(u"allow_user_invites"_s, ModuleOption::Type::Boolean));
+        options.append(option(u"invite_page_url"_s, ModuleOption::Type::String));
+    }
+    return options;
 }

@@ -441,3 +441,49 @@ bool Transaction::commit()
     m_done = true;
     return true;
 }
+
+bool Database::migrateModule(const QString &module, const QStringList &steps, QString *error)
+{
+    if (!isOpen()) {
+        *error = u"no database"_s;
+        return false;
+    }
+    QSqlDatabase db = connection();
+    QSqlQuery query(db);
+    if (!query.exec(u"CREATE TABLE IF NOT EXISTS module_schema (module TEXT PRIMARY KEY, version INTEGER NOT NULL)"_s)) {
+        *error = query.lastError().text();
+        return false;
+    }
+    query.prepare(u"SELECT version FROM module_schema WHERE module = ?"_s);
+    query.addBindValue(module);
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return false;
+    }
+    const int done = query.next() ? query.value(0).toInt() : 0;
+    if (done > steps.size()) {
+        *error = u"tables of module %1 were written by a newer Switchboard"_s.arg(module);
+        return false;
+    }
+    for (int version = done + 1; version <= steps.size(); ++version) {
+        Transaction transaction(db);
+        if (!transaction.isActive()) {
+            *error = transaction.errorText();
+            return false;
+        }
+        QSqlQuery step(db);
+        if (!step.exec(steps.at(version - 1))) {
+            *error = u"module %1 schema step %2: %3"_s.arg(module).arg(version).arg(step.lastError().text());
+            return false;
+        }
+        step.prepare(u"INSERT INTO module_schema (module, version) VALUES (?, ?) "
+                     "ON CONFLICT(module) DO UPDATE SET version = excluded.version"_s);
+        step.addBindValue(module);
+        step.addBindValue(version);
+        if (!step.exec() || !transaction.commit()) {
+            *error = step.lastError().text() + transaction.errorText();
+            return false;
+        }
+    }
+    return true;
+}

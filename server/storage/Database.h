@@ -37,6 +37,12 @@ public:
     // is alive (re-entrance) gets a freshly prepared statement instead. Not for DDL.
     CachedQuery cachedQuery(const QString &sql) const;
 
+    // A module's own tables, versioned apart from the core schema in table module_schema:
+    // runs the steps after the one last recorded for `module`, each in its own transaction.
+    // Used by ModuleHost::migrate and by command-line tools that open the database without a
+    // running server (e.g. `invite create`). False with *error on failure.
+    bool migrateModule(const QString &module, const QStringList &steps, QString *error);
+
     static int latestSchemaVersion();
     static QString fileName();          // "switchboard.sqlite"
 
