@@ -6,7 +6,9 @@
 #include "modules/BlockingModule.h"
 #include "modules/CarbonsModule.h"
 #include "modules/ClientSoftwareModule.h"
+#include "modules/CsiModule.h"
 #include "modules/DiscoModule.h"
+#include "modules/MamModule.h"
 #include "modules/MessageModule.h"
 #include "modules/OfflineModule.h"
 #include "modules/PingModule.h"
@@ -42,11 +44,15 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<OfflineModule>());
     host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
+    host.load(std::make_unique<CsiModule>());       // XEP-0352, a delivery filter
+    host.load(std::make_unique<MamModule>());       // XEP-0313 + XEP-0359, its own tables
 }
 
 ModuleOptions StandardModules::options()
 {
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
-    return {};
+    ModuleOptions all;
+    all += MamModule::options();   // archive_expires_after
+    return all;
 }
