@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import harness
 from harness import DOMAIN, ServerTestCase
-from im_support import befriend, is_presence, local, round_trip
+from im_support import befriend, expect, fetch_roster, is_presence, local, round_trip
 
 ALICE = f"alice@{DOMAIN}"
 CONTACTS = [f"c{i}" for i in range(5)]
@@ -30,18 +30,21 @@ class CsiTest(ServerTestCase):
         super().setUpClass()
         cls.befriended = False
 
+    async def connect(self, user, resource):
+        """Logged in, interested (roster fetched) and available."""
+        client = await self.client(user, resource=resource).online()
+        await fetch_roster(client)
+        client.send_presence()
+        await expect(client, lambda s: is_presence(s, frm=str(client.boundjid)), "own presence")
+        return client
+
     async def contacts_and_alice(self, resource):
-        alice = await self.client("alice", resource=resource).online()
-        contacts = [await self.client(c, resource=resource).online() for c in CONTACTS]
+        alice = await self.connect("alice", resource)
+        contacts = [await self.connect(c, resource) for c in CONTACTS]
         if not CsiTest.befriended:
             for c in contacts:
                 await befriend(alice, c)
             CsiTest.befriended = True
-        for c in contacts:
-            c.send_presence()
-            await round_trip(c)
-        alice.send_presence()
-        await round_trip(alice)
         for c in contacts:
             await round_trip(c)
         await round_trip(alice)
