@@ -3,15 +3,11 @@ pumped from the asyncio loop, so both libraries run in one thread. nbxmpp holds 
 so this wrapper keeps a reference to each one. Every wait is bounded."""
 
 import asyncio
-import xml.etree.ElementTree as ET
 
 from gi.repository import GLib
 from nbxmpp.client import Client
 from nbxmpp.const import ConnectionProtocol, ConnectionType
 from nbxmpp.structs import StanzaHandler
-
-MAM_NS = "urn:xmpp:mam:2"
-FORWARD_NS = "urn:xmpp:forward:0"
 
 
 class NbClient:
@@ -65,22 +61,30 @@ class NbClient:
         return self
 
     def on_message(self, callback):
-        """callback(message Node) for every incoming <message/>."""
-        def handler(_client, stanza, _properties):
-            callback(stanza)
+        """callback(message Node, properties) for every incoming <message/>. nbxmpp unwraps a
+        MAM result: the Node is the archived message, properties.mam its archive data."""
+        def handler(_client, stanza, properties):
+            callback(stanza, properties)
         self._refs.append(handler)
         self.client.register_handler(StanzaHandler(name="message", callback=handler, priority=0))
 
     async def call(self, start, timeout=15):
-        """Runs one nbxmpp task: start(callback); returns its result (raises its error)."""
+        """Runs one nbxmpp task: start(callback); returns its result (raises its error). The
+        result is read inside the callback: nbxmpp clears a task once its callbacks ran."""
         done = []
 
         def finished(task):
-            done.append(task)
+            try:
+                done.append((task.finish(), None))
+            except Exception as error:   # the task's own error, re-raised below
+                done.append((None, error))
         self._refs.append(finished)
         start(finished)
         await self.wait(lambda: done, timeout, "a task")
-        return done[0].finish()
+        result, error = done[0]
+        if error is not None:
+            raise error
+        return result
 
     def send_raw(self, text):
         self.client.send_nonza(text)
@@ -95,13 +99,6 @@ class NbClient:
 
 
 def mam_results(messages):
-    """(id, archived message as ElementTree) for each MAM <result/> among nbxmpp message Nodes."""
-    out = []
-    for node in messages:
-        result = node.getTag("result", namespace=MAM_NS)
-        if result is None:
-            continue
-        xml = ET.fromstring(str(node))
-        out.append((result.getAttr("id"),
-                    xml.find(f"{{{MAM_NS}}}result/{{{FORWARD_NS}}}forwarded/{{jabber:client}}message")))
-    return out
+    """(archive id, body) of each MAM result among (Node, properties) pairs, in arrival order."""
+    return [(properties.mam.id, node.getBody()) for node, properties in messages
+            if getattr(properties, "mam", None) is not None]
