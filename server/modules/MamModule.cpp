@@ -13,6 +13,8 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -314,22 +316,29 @@ bool MamModule::inRoster(const QString &username, const Jid &contact) const
     return false;
 }
 
-bool MamModule::wantsArchived(const QString &username, const Jid &with) const
+bool MamModule::wantsArchived(const QString &username, const Jid &with)
 {
-    QString error;
-    const auto prefs = m_store->prefs(username, &error);
-    if (!prefs) {
-        qCWarning(lcStorage) << "archive preferences of" << username << "not read:" << error;
-        return false;
+    auto cached = m_prefs.constFind(username);
+    if (cached == m_prefs.constEnd()) {
+        QString error;
+        const auto prefs = m_store->prefs(username, &error);
+        if (!prefs) {
+            qCWarning(lcStorage) << "archive preferences of" << username << "not read:" << error;
+            return false;
+        }
+        if (m_prefs.size() >= 4096)
+            m_prefs.clear();   // a bound, not an eviction policy: rereading is cheap
+        cached = m_prefs.insert(username, *prefs);
     }
+    const ArchiveStore::Prefs &prefs = cached.value();
     // §6: a JID listed by itself, bare or full, decides before the default.
     const QString full = with.toString();
     const QString bare = with.bare().toString();
-    if (prefs->never.contains(full) || prefs->never.contains(bare))
+    if (prefs.never.contains(full) || prefs.never.contains(bare))
         return false;
-    if (prefs->always.contains(full) || prefs->always.contains(bare))
+    if (prefs.always.contains(full) || prefs.always.contains(bare))
         return true;
-    switch (prefs->defaultPolicy) {
+    switch (prefs.defaultPolicy) {
     case ArchiveStore::Default::Always: return true;
     case ArchiveStore::Default::Never: return false;
     case ArchiveStore::Default::Roster: return inRoster(username, with);
@@ -355,6 +364,7 @@ QString MamModule::archive(const QString &username, const Jid &with, const XmlEl
 void MamModule::onOutgoing(StanzaEvent &event)
 {
     m_lastSent = {};
+    m_pending = {};
     // What a client of this user sends to another local account; the recipient's side archives
     // a message to the user's own account.
     Session *origin = event.origin;
@@ -363,13 +373,42 @@ void MamModule::onOutgoing(StanzaEvent &event)
         return;
     if (m_host->sessions().sessionsOfUser(event.to.bare()).isEmpty() && !m_host->accountExists(event.to.node()))
         return;
-    const QString id = archive(event.from.node(), event.to, event.stanza);
-    if (!id.isEmpty())
-        m_lastSent = {event.from, event.stanza.attribute(u"id"_s), id};
+    // Both archives in one transaction, committed before the message goes anywhere.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QString text = StoredStanza::toText(event.stanza);
+    QList<ArchiveStore::Entry> rows;
+    QString senderId;
+    QString recipientId;
+    if (wantsArchived(event.from.node(), event.to)) {
+        senderId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        rows.append({event.from.node(), {0, senderId, now, event.to.bare().toString(), event.to.resource(), text}});
+    }
+    if (wantsArchived(event.to.node(), event.from)) {
+        recipientId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        rows.append({event.to.node(), {0, recipientId, now, event.from.bare().toString(), event.from.resource(), text}});
+    }
+    QString error;
+    if (!rows.isEmpty() && !m_store->appendEntries(rows, &error)) {
+        qCWarning(lcStorage) << "message not archived:" << error;
+        return;   // the recipient's side is tried again where the message arrives
+    }
+    const QString messageId = event.stanza.attribute(u"id"_s);
+    if (!senderId.isEmpty())
+        m_lastSent = {event.from, messageId, senderId};
+    m_pending = {true, event.from, event.to, messageId, recipientId};
 }
 
 void MamModule::onIncoming(StanzaEvent &event)
 {
+    if (m_pending.valid) {
+        const Pending pending = std::exchange(m_pending, {});
+        if (pending.from == event.from && pending.to == event.to
+            && pending.messageId == event.stanza.attribute(u"id"_s)) {
+            if (!pending.recipientId.isEmpty())
+                event.stanza.appendChild(stanzaId(event.to.bare().toString(), pending.recipientId));
+            return;   // archived when it left
+        }
+    }
     const QString user = event.to.node();
     if (user.isEmpty() || event.from.isNull() || !isArchivable(event.stanza))
         return;
@@ -562,9 +601,11 @@ bool MamModule::onPrefs(StanzaEvent &event, bool set)
         }
         if (!m_store->setPrefs(user, updated, &error)) {
             qCWarning(lcStorage) << "archive preferences not stored:" << error;
+            m_prefs.remove(user);
             router.bounce(event, StanzaError::Condition::InternalServerError);
             return true;
         }
+        m_prefs.insert(user, updated);
         prefs = updated;
     } else {
         prefs = m_store->prefs(user, &error);

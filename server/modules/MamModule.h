@@ -3,12 +3,13 @@
 #include "host/Module.h"
 #include "host/ModuleOption.h"
 #include "stanza/Jid.h"
+#include "storage/ArchiveStore.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QString>
 #include <memory>
 
-class ArchiveStore;
 class ModuleHost;
 class QTimer;
 class XmlElement;
@@ -47,6 +48,16 @@ private:
         QString messageId;        // the message's 'id'
         QString archiveId;        // the id of the row in the sender's archive
     };
+    // Both sides of a message between two local accounts are written in one transaction when
+    // it leaves (one commit, not two); the recipient's side is stamped when it arrives.
+    struct Pending
+    {
+        bool valid = false;
+        Jid from;
+        Jid to;
+        QString messageId;
+        QString recipientId;      // empty: the recipient's preferences said no
+    };
 
     bool onQuery(StanzaEvent &event);
     bool onFormGet(StanzaEvent &event);
@@ -57,7 +68,7 @@ private:
     // Removes stanza-id elements a client put in with a 'by' of this server (XEP-0359 §5).
     void stripForeignStanzaIds(StanzaEvent &event) const;
 
-    bool wantsArchived(const QString &username, const Jid &with) const;
+    bool wantsArchived(const QString &username, const Jid &with);
     bool inRoster(const QString &username, const Jid &contact) const;
     // The new row's stanza id, or empty when nothing was archived.
     QString archive(const QString &username, const Jid &with, const XmlElement &message);
@@ -69,4 +80,7 @@ private:
     bool m_ready = false;
     int m_expiryDays = DefaultExpiryDays;
     SentStamp m_lastSent;
+    Pending m_pending;
+    // Preferences of recent users: two are read per message otherwise.
+    QHash<QString, ArchiveStore::Prefs> m_prefs;
 };

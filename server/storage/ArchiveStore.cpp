@@ -119,6 +119,15 @@ qint64 ArchiveStore::append(const QString &username, const QString &id, const QD
 
 bool ArchiveStore::appendBatch(const QString &username, const QList<Row> &rows, QString *error)
 {
+    QList<Entry> entries;
+    entries.reserve(rows.size());
+    for (const Row &row : rows)
+        entries.append({username, row});
+    return appendEntries(entries, error);
+}
+
+bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
+{
     if (!m_database || !m_database->isOpen()) {
         setError(error, u"the database is not open"_s);
         return false;
@@ -132,8 +141,9 @@ bool ArchiveStore::appendBatch(const QString &username, const QList<Row> &rows, 
     QSqlQuery insert(db);
     insert.prepare(u"INSERT INTO mam_archive (username, id, stamp, with_bare, with_resource, stanza) "
                    "VALUES (?, ?, ?, ?, ?, ?)"_s);
-    for (const Row &row : rows) {
-        insert.bindValue(0, username);
+    for (const Entry &entry : entries) {
+        const Row &row = entry.row;
+        insert.bindValue(0, entry.username);
         insert.bindValue(1, row.id);
         insert.bindValue(2, row.stamp.toMSecsSinceEpoch());
         insert.bindValue(3, row.withBare);

@@ -75,6 +75,13 @@ public:
                   const QString &withResource, const QString &stanza, QString *error = nullptr);
     // Many rows in one transaction (the benchmark fills archives with it).
     bool appendBatch(const QString &username, const QList<Row> &rows, QString *error = nullptr);
+    // Rows of several archives in one transaction (a message's two sides: one commit).
+    struct Entry
+    {
+        QString username;
+        Row row;
+    };
+    bool appendEntries(const QList<Entry> &entries, QString *error = nullptr);
 
     Page query(const QString &username, const Query &query) const;
     qint64 count(const QString &username) const;   // -1 on error
