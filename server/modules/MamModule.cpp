@@ -169,7 +169,10 @@ ModuleOptions MamModule::options()
     expiry.type = ModuleOption::Type::Integer;
     expiry.min = 0;
     expiry.max = 100 * 365;
-    return {expiry};
+    ModuleOption fsync;
+    fsync.key = u"archive_fsync"_s;
+    fsync.type = ModuleOption::Type::Boolean;
+    return {expiry, fsync};
 }
 
 void MamModule::load(ModuleHost &host)
@@ -177,6 +180,7 @@ void MamModule::load(ModuleHost &host)
     m_host = &host;
     m_expiryDays = int(host.optionInt(u"archive_expires_after"_s, DefaultExpiryDays));
     m_store = std::make_unique<ArchiveStore>(host.database());
+    m_store->setFsyncEachCommit(host.optionBool(u"archive_fsync"_s, false));
     QString error;
     m_ready = host.migrate(u"mam"_s, ArchiveStore::schemaSteps(), &error);
     if (!m_ready) {

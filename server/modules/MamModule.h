@@ -31,7 +31,8 @@ public:
     ~MamModule() override;
     void load(ModuleHost &host) override;
 
-    // archive_expires_after: days a row is kept (0: forever; default 365).
+    // archive_expires_after: days a row is kept (0: forever; default 365). archive_fsync: wait
+    // for the disk at each archive commit (default false; ArchiveStore::setFsyncEachCommit).
     static ModuleOptions options();
     static constexpr int DefaultExpiryDays = 365;
     static constexpr int MaxPage = 250;       // largest page served (XEP-0059 lets us cap 'max')

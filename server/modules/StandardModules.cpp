@@ -53,6 +53,6 @@ ModuleOptions StandardModules::options()
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
     ModuleOptions all;
-    all += MamModule::options();   // archive_expires_after
+    all += MamModule::options();   // archive_expires_after, archive_fsync
     return all;
 }

@@ -51,6 +51,30 @@ bool run(QSqlQuery &query, const QString &sql, const QVariantList &values)
     return query.exec();
 }
 
+// Relaxes the connection's synchronous setting for one archive commit and restores the
+// database's own (FULL, storage/Database.cpp) afterwards. PRAGMA synchronous applies between
+// transactions, per connection.
+class RelaxedSync
+{
+public:
+    RelaxedSync(QSqlDatabase db, bool relax) : m_db(std::move(db)), m_relax(relax)
+    {
+        if (m_relax)
+            QSqlQuery(m_db).exec(u"PRAGMA synchronous = NORMAL"_s);
+    }
+    ~RelaxedSync()
+    {
+        if (m_relax)
+            QSqlQuery(m_db).exec(u"PRAGMA synchronous = FULL"_s);
+    }
+    RelaxedSync(const RelaxedSync &) = delete;
+    RelaxedSync &operator=(const RelaxedSync &) = delete;
+
+private:
+    QSqlDatabase m_db;
+    bool m_relax;
+};
+
 ArchiveStore::Row readRow(const QSqlQuery &q)
 {
     ArchiveStore::Row row;
@@ -105,7 +129,8 @@ qint64 ArchiveStore::append(const QString &username, const QString &id, const QD
         setError(error, u"the database is not open"_s);
         return -1;
     }
-    // One statement is its own transaction in SQLite: committed (synchronous=FULL) on return.
+    // One statement is its own transaction in SQLite: committed on return.
+    const RelaxedSync sync(m_database->connection(), !m_fsyncEachCommit);
     QSqlQuery insert(m_database->connection());
     if (!run(insert,
              u"INSERT INTO mam_archive (username, id, stamp, with_bare, with_resource, stanza) "
@@ -133,6 +158,7 @@ bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
         return false;
     }
     QSqlDatabase db = m_database->connection();
+    const RelaxedSync sync(db, !m_fsyncEachCommit);   // declared first: restored after the commit
     Transaction transaction(db);
     if (!transaction.isActive()) {
         setError(error, transaction.errorText());

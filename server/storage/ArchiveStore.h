@@ -67,6 +67,13 @@ public:
 
     explicit ArchiveStore(Database *database);
 
+    // Archive writes are committed before they return either way. With fsync off (the default)
+    // their commits do not wait for the disk (PRAGMA synchronous=NORMAL for that one commit, WAL
+    // mode): they survive a crash of the process, and reach the disk with the next FULL commit
+    // or checkpoint; a power cut may lose the last ones. On, each archived message costs a
+    // synchronous commit (one fsync: milliseconds on common disks, the message rate's bound).
+    void setFsyncEachCommit(bool on) { m_fsyncEachCommit = on; }
+
     // The tables and indexes, one statement a step, for ModuleHost::migrate("mam", ...).
     static QStringList schemaSteps();
 
@@ -100,4 +107,5 @@ private:
     std::optional<qint64> keyOf(const QString &username, const QString &id, QString *error) const;
 
     Database *m_database;
+    bool m_fsyncEachCommit = false;
 };

@@ -127,6 +127,23 @@ private Q_SLOTS:
         QCOMPARE(q.value(0).toInt(), 0);
     }
 
+    void connectionStaysFullySynchronous()
+    {
+        // An archive commit may skip the fsync; every other write of the server keeps it.
+        auto synchronous = [this] {
+            QSqlQuery q(m_db->database()->connection());
+            return q.exec(u"PRAGMA synchronous"_s) && q.next() ? q.value(0).toInt() : -1;
+        };
+        QCOMPARE(synchronous(), 2);   // FULL
+        fill(u"alice"_s, 2, u"bob@localhost"_s);
+        QVERIFY(m_store->appendBatch(u"alice"_s, {ArchiveStore::Row{0, u"b1"_s, m_t0, u"bob@localhost"_s, {}, u"<message/>"_s}}));
+        QCOMPARE(synchronous(), 2);
+        m_store->setFsyncEachCommit(true);
+        fill(u"bob"_s, 1, u"alice@localhost"_s);
+        QCOMPARE(synchronous(), 2);
+        QCOMPARE(m_store->count(u"alice"_s), 3);
+    }
+
     void queryPlanUsesTheConversationIndex()
     {
         // "The last 50 of one conversation" must be an index range scan, never a table scan.
