@@ -377,7 +377,7 @@ void MamModule::onOutgoing(StanzaEvent &event)
         return;
     if (m_host->sessions().sessionsOfUser(event.to.bare()).isEmpty() && !m_host->accountExists(event.to.node()))
         return;
-    // Both archives in one transaction, committed before the message goes anywhere.
+    // Both archives in one transaction: queued for the group commit at the end of this turn.
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QString text = StoredStanza::toText(event.stanza);
     QList<ArchiveStore::Entry> rows;

@@ -1,5 +1,7 @@
 #include "storage/ArchiveStore.h"
 
+#include <QTimer>
+
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -88,9 +90,33 @@ ArchiveStore::Row readRow(const QSqlQuery &q)
 }
 } // namespace
 
+namespace {
+// Past this many queued rows the queue is committed at once: bounds memory and the work of one
+// commit when a burst fills a single event-loop turn.
+constexpr int MaxQueued = 512;
+} // namespace
+
 ArchiveStore::ArchiveStore(Database *database)
     : m_database(database)
 {
+}
+
+ArchiveStore::~ArchiveStore()
+{
+    QString error;
+    if (!m_queue.isEmpty() && !flush(&error))
+        qWarning("ArchiveStore: %lld archived messages lost at shutdown: %s", qlonglong(m_queue.size()),
+                 qPrintable(error));
+}
+
+bool ArchiveStore::flush(QString *error) const
+{
+    if (m_flushTimer)
+        m_flushTimer->stop();
+    if (m_queue.isEmpty())
+        return true;
+    const QList<Entry> entries = std::exchange(m_queue, {});
+    return write(entries, error);
 }
 
 QStringList ArchiveStore::schemaSteps()
@@ -129,6 +155,8 @@ qint64 ArchiveStore::append(const QString &username, const QString &id, const QD
         setError(error, u"the database is not open"_s);
         return -1;
     }
+    if (!flush(error))   // the archive's order is the order of arrival
+        return -1;
     // One statement is its own transaction in SQLite: committed on return.
     const RelaxedSync sync(m_database->connection(), !m_fsyncEachCommit);
     QSqlQuery insert(m_database->connection());
@@ -148,10 +176,34 @@ bool ArchiveStore::appendBatch(const QString &username, const QList<Row> &rows, 
     entries.reserve(rows.size());
     for (const Row &row : rows)
         entries.append({username, row});
-    return appendEntries(entries, error);
+    return flush(error) && write(entries, error);
 }
 
 bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
+{
+    if (!m_database || !m_database->isOpen()) {
+        setError(error, u"the database is not open"_s);
+        return false;
+    }
+    m_queue.append(entries);
+    if (m_queue.size() >= MaxQueued)
+        return flush(error);
+    if (!m_flushTimer) {
+        m_flushTimer = std::make_unique<QTimer>();
+        m_flushTimer->setSingleShot(true);
+        m_flushTimer->setInterval(0);
+        QObject::connect(m_flushTimer.get(), &QTimer::timeout, m_flushTimer.get(), [this] {
+            QString failure;
+            if (!flush(&failure))
+                qWarning("ArchiveStore: archive commit failed: %s", qPrintable(failure));
+        });
+    }
+    if (!m_flushTimer->isActive())
+        m_flushTimer->start();
+    return true;
+}
+
+bool ArchiveStore::write(const QList<Entry> &entries, QString *error) const
 {
     if (!m_database || !m_database->isOpen()) {
         setError(error, u"the database is not open"_s);
@@ -175,10 +227,11 @@ bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
         insert.bindValue(3, row.withBare);
         insert.bindValue(4, notNull(row.withResource));
         insert.bindValue(5, row.stanza);
-        if (!insert.exec()) {
-            setError(error, insert.lastError().text());
-            return false;
-        }
+        // One row that cannot go in (its account was deleted a moment ago) does not take the
+        // rest of the group with it.
+        if (!insert.exec())
+            qWarning("ArchiveStore: a message for %s not archived: %s", qPrintable(entry.username),
+                     qPrintable(insert.lastError().text()));
     }
     insert.finish();
     if (!transaction.commit()) {
@@ -190,6 +243,7 @@ bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
 
 std::optional<qint64> ArchiveStore::keyOf(const QString &username, const QString &id, QString *error) const
 {
+    flush();   // reads see every message archived before them
     QSqlQuery q(m_database->connection());
     if (!run(q, u"SELECT key FROM mam_archive WHERE username = ? AND id = ?"_s, {username, id})) {
         setError(error, q.lastError().text());
@@ -200,6 +254,7 @@ std::optional<qint64> ArchiveStore::keyOf(const QString &username, const QString
 
 ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &request) const
 {
+    flush();   // reads see every message archived before them
     Page page;
     if (!m_database || !m_database->isOpen()) {
         page.status = Page::Status::Failed;
@@ -321,6 +376,7 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
 
 qint64 ArchiveStore::count(const QString &username) const
 {
+    flush();   // reads see every message archived before them
     if (!m_database || !m_database->isOpen())
         return -1;
     QSqlQuery q(m_database->connection());
@@ -369,6 +425,7 @@ bool ArchiveStore::setPrefs(const QString &username, const Prefs &prefs, QString
 
 int ArchiveStore::purgeBefore(const QDateTime &cutoff, int limit, QString *error)
 {
+    flush();   // reads see every message archived before them
     if (!m_database || !m_database->isOpen()) {
         setError(error, u"the database is not open"_s);
         return -1;

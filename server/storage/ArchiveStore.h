@@ -6,14 +6,20 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
+#include <memory>
 #include <optional>
+
+class QTimer;
 
 // The per-user message archives of XEP-0313 (Message Archive Management): one row per archived
 // message, in the order it was archived. Each row has the XEP-0359 stanza id the server stamped
 // (a UUID, unique per user), the time, the other party (bare JID and resource apart, so that
 // 'with' can match either) and the message as serialised XML. Also each user's archiving
 // preferences (XEP-0313 §6). The tables are created by the MAM module through the module host
-// (schemaSteps()); every write is committed before the call returns.
+// (schemaSteps()). Messages are archived by group commit: rows queue in memory and go to the
+// database in one transaction at the end of the event-loop turn that archived them (or at once
+// when many are queued), before the server reads its clients' next input; every read flushes
+// the queue first, so a query always sees every message archived before it.
 //
 // Queries page with XEP-0059 Result Set Management by stanza id. Indexes keep the common query,
 // "the last N of one conversation", a short index range scan at any archive size.
@@ -66,12 +72,12 @@ public:
     };
 
     explicit ArchiveStore(Database *database);
+    ~ArchiveStore();   // commits what is still queued
 
-    // Archive writes are committed before they return either way. With fsync off (the default)
-    // their commits do not wait for the disk (PRAGMA synchronous=NORMAL for that one commit, WAL
-    // mode): they survive a crash of the process, and reach the disk with the next FULL commit
-    // or checkpoint; a power cut may lose the last ones. On, each archived message costs a
-    // synchronous commit (one fsync: milliseconds on common disks, the message rate's bound).
+    // With fsync off (the default) the archive's group commits do not wait for the disk (PRAGMA
+    // synchronous=NORMAL for that one commit, WAL mode): they survive a crash of the process,
+    // and reach the disk with the next FULL commit or checkpoint; a power cut may lose the last
+    // ones. On, each group commit waits for one fsync.
     void setFsyncEachCommit(bool on) { m_fsyncEachCommit = on; }
 
     // The tables and indexes, one statement a step, for ModuleHost::migrate("mam", ...).
@@ -82,13 +88,16 @@ public:
                   const QString &withResource, const QString &stanza, QString *error = nullptr);
     // Many rows in one transaction (the benchmark fills archives with it).
     bool appendBatch(const QString &username, const QList<Row> &rows, QString *error = nullptr);
-    // Rows of several archives in one transaction (a message's two sides: one commit).
+    // Rows of several archives (a message's two sides), queued for the next group commit.
     struct Entry
     {
         QString username;
         Row row;
     };
     bool appendEntries(const QList<Entry> &entries, QString *error = nullptr);
+    // Commits the queue now (one transaction); false with *error when the commit failed.
+    bool flush(QString *error = nullptr) const;
+    int queued() const { return int(m_queue.size()); }
 
     Page query(const QString &username, const Query &query) const;
     qint64 count(const QString &username) const;   // -1 on error
@@ -106,6 +115,9 @@ public:
 private:
     std::optional<qint64> keyOf(const QString &username, const QString &id, QString *error) const;
 
+    bool write(const QList<Entry> &entries, QString *error) const;
     Database *m_database;
     bool m_fsyncEachCommit = false;
+    mutable QList<Entry> m_queue;
+    std::unique_ptr<QTimer> m_flushTimer;   // zero-interval: the end of this event-loop turn
 };

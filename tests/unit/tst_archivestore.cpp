@@ -42,6 +42,34 @@ private Q_SLOTS:
         m_db.reset();
     }
 
+    void groupCommit()
+    {
+        // A message's rows wait for the end of the event-loop turn, then go in together; a read
+        // commits them first; a row whose account is gone does not take the others with it.
+        const auto rowsOnDisk = [&] {
+            Database other;
+            QString error;
+            if (!other.open(m_db->path(), &error))
+                return -1;
+            QSqlQuery q(other.connection());
+            return q.exec(u"SELECT COUNT(*) FROM mam_archive"_s) && q.next() ? q.value(0).toInt() : -1;
+        };
+        const auto entry = [&](const QString &user, const QString &id) {
+            return ArchiveStore::Entry{user, {0, id, m_t0, u"x@localhost"_s, {}, u"<message/>"_s}};
+        };
+        QVERIFY(m_store->appendEntries({entry(u"alice"_s, u"a1"_s), entry(u"bob"_s, u"b1"_s)}));
+        QVERIFY(m_store->appendEntries({entry(u"nobody"_s, u"n1"_s), entry(u"alice"_s, u"a2"_s)}));
+        QCOMPARE(m_store->queued(), 4);
+        QCOMPARE(rowsOnDisk(), 0);
+        QTRY_COMPARE(m_store->queued(), 0);   // the end of this turn
+        QCOMPARE(rowsOnDisk(), 3);
+
+        QVERIFY(m_store->appendEntries({entry(u"alice"_s, u"a3"_s)}));
+        QCOMPARE(m_store->count(u"alice"_s), 3);   // the read committed the queue
+        QCOMPARE(m_store->queued(), 0);
+        QCOMPARE(rowsOnDisk(), 4);
+    }
+
     void usersAreSeparate()
     {
         fill(u"alice"_s, 3, u"bob@localhost"_s);
