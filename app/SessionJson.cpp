@@ -43,5 +43,6 @@ QJsonObject SessionJson::toJson(const SessionSnapshot &s)
     o.insert(u"stanzas_out"_s, qint64(s.stanzasOut));
     o.insert(u"bytes_in"_s, qint64(s.bytesIn));
     o.insert(u"bytes_out"_s, qint64(s.bytesOut));
+    o.insert(u"csi"_s, s.csiInactive ? u"inactive"_s : u"active"_s);   // XEP-0352
     return o;
 }

@@ -17,6 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(zbar-tools)   # test_invites decodes the invitation's QR code with zbarimg
+  packages+=(python3-nbxmpp)    # Gajim's library: CSI and MAM tests (brings python3-gi)
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
   # xmpp.js (npm @xmpp/client, tests/npm) for the integration tests; npm may already come with
   # another Node.js package (nodejs from NodeSource bundles it).

@@ -63,6 +63,8 @@ Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
         mask |= bit(M::BytesInColumn);
     if (a.bytesOut != b.bytesOut)
         mask |= bit(M::BytesOutColumn);
+    if (a.csiInactive != b.csiInactive || a.type != b.type)
+        mask |= bit(M::CsiColumn);
     return mask;
 }
 
@@ -157,6 +159,7 @@ QString SessionTableModel::columnName(Column column)
     case StanzasOutColumn: return tr("Stanzas out");
     case BytesInColumn: return tr("Bytes in");
     case BytesOutColumn: return tr("Bytes out");
+    case CsiColumn: return tr("CSI");
     case ColumnCount: break;
     }
     return QString();
@@ -311,6 +314,8 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
         return formatBytes(s.bytesIn);
     case BytesOutColumn:
         return formatBytes(s.bytesOut);
+    case CsiColumn:
+        return bound ? (s.csiInactive ? tr("inactive") : tr("active")) : QString();
     default:
         return {};
     }
@@ -340,6 +345,8 @@ std::optional<qint64> SessionTableModel::numericSortKey(const SessionSnapshot &s
         return qint64(s.bytesIn);
     case BytesOutColumn:
         return qint64(s.bytesOut);
+    case CsiColumn:
+        return isBound(s) ? qint64(s.csiInactive) : -1;
     default:
         return std::nullopt;
     }

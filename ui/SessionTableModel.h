@@ -37,6 +37,7 @@ public:
         StanzasOutColumn,
         BytesInColumn,
         BytesOutColumn,
+        CsiColumn,              // XEP-0352 client state: active / inactive
         ColumnCount
     };
     Q_ENUM(Column)

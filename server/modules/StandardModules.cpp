@@ -6,7 +6,9 @@
 #include "modules/BlockingModule.h"
 #include "modules/CarbonsModule.h"
 #include "modules/ClientSoftwareModule.h"
+#include "modules/CsiModule.h"
 #include "modules/DiscoModule.h"
+#include "modules/MamModule.h"
 #include "modules/MessageModule.h"
 #include "modules/OfflineModule.h"
 #include "modules/PingModule.h"
@@ -54,6 +56,8 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<RegistrationModule>(rosters));
     host.load(std::make_unique<AdHocModule>());
     host.load(std::make_unique<AnnounceModule>());
+    host.load(std::make_unique<CsiModule>());       // XEP-0352, a delivery filter
+    host.load(std::make_unique<MamModule>());       // XEP-0313 + XEP-0359, its own tables
 }
 
 ModuleOptions StandardModules::options()
@@ -75,5 +79,6 @@ ModuleOptions StandardModules::options()
         options.append(option(u"allow_user_invites"_s, ModuleOption::Type::Boolean));
         options.append(option(u"invite_page_url"_s, ModuleOption::Type::String));
     }
+    options += MamModule::options();   // archive_expires_after, archive_fsync
     return options;
 }

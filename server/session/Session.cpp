@@ -145,6 +145,14 @@ void Session::setClientSoftware(const QString &software)
     markChanged();
 }
 
+void Session::setCsiInactive(bool inactive)
+{
+    if (m_csiInactive == inactive)
+        return;
+    m_csiInactive = inactive;
+    markChanged();
+}
+
 void Session::setSaslMechanism(const QString &mechanism)
 {
     m_saslMechanism = mechanism;
@@ -199,6 +207,7 @@ SessionSnapshot Session::snapshot() const
     s.encrypted = m_encrypted;
     s.saslMechanism = m_saslMechanism;
     s.clientSoftware = m_clientSoftware;
+    s.csiInactive = m_csiInactive;
     s.available = isAvailable();
     s.interested = m_interested;
     if (isAvailable()) {

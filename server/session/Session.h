@@ -69,6 +69,9 @@ public:
     void setInterested(bool interested);
     void setRoster(std::shared_ptr<Roster> roster);
     void setClientSoftware(const QString &software);
+    // XEP-0352 client state, set by the CSI module; shown by the console.
+    void setCsiInactive(bool inactive);
+    bool isCsiInactive() const { return m_csiInactive; }
     void setSaslMechanism(const QString &mechanism);
     void setEncrypted();
 
@@ -113,6 +116,7 @@ private:
     bool m_watched = false;
     QString m_saslMechanism;
     QString m_clientSoftware;
+    bool m_csiInactive = false;
     QDateTime m_connectedSince;
     QDateTime m_lastActivity;
     quint64 m_stanzasIn = 0;

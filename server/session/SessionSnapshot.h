@@ -36,6 +36,7 @@ struct SessionSnapshot
     quint64 stanzasOut = 0;
     quint64 bytesIn = 0;
     quint64 bytesOut = 0;
+    bool csiInactive = false;    // XEP-0352: the client said <inactive/>
 };
 
 Q_DECLARE_METATYPE(SessionSnapshot)
