@@ -15,6 +15,7 @@
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
 #include "modules/StartTlsModule.h"
+#include "modules/StreamManagementModule.h"
 #include "modules/VersionModule.h"
 #include "storage/RosterStore.h"
 
@@ -42,11 +43,16 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<OfflineModule>());
     host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
+
+    // XEP-0198 stream management: acks, resumption, hibernating sessions.
+    host.load(std::make_unique<StreamManagementModule>());
 }
 
 ModuleOptions StandardModules::options()
 {
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
-    return {};
+    ModuleOptions options;
+    options += StreamManagementModule::options();   // sm_resume_timeout, sm_max_queue
+    return options;
 }
