@@ -6,6 +6,7 @@ also killed with -9 while a session hibernates: nothing queued is lost, nothing 
 import asyncio
 import datetime
 import os
+import socket
 import time
 
 import aioxmpp
@@ -220,8 +221,10 @@ class AioxmppResumeTest(SmTestCase):
             full = str(client.local_jid)
             bob = await self.client("bob", resource="desk").online()
 
-            # Cut the TCP connection under aioxmpp: it reconnects and resumes by itself.
-            client.stream._xmlstream.transport.abort()
+            # Cut the TCP connection under aioxmpp (no </stream>, no TLS close): it notices,
+            # reconnects and resumes by itself.
+            sock = client.stream._xmlstream.transport.get_extra_info("socket")
+            sock.shutdown(socket.SHUT_RDWR)
             await self.wait_session(full, lambda s: s["hibernating"], "hibernating", timeout=3)
             for i in range(5):
                 bob.send_message(mto=full, mbody=f"aio {i}", mtype="chat")
