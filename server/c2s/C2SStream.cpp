@@ -313,6 +313,12 @@ void C2SStream::streamFailed(XmlStreamParser::Error error, const QString &text)
 
 void C2SStream::elementReceived(const XmlElement &element)
 {
+    // A handler ended the session (e.g. a stream error with an application condition) while
+    // more elements of the same read were parsed: they belong to nobody now.
+    if (m_session->isRetired()) {
+        m_parser.stop();
+        return;
+    }
     if (m_authPending) {
         // A delayed SASL answer is on its way; SASL is lock-step, so this is rare and small.
         if (m_deferred.size() >= MaxDeferredElements)
