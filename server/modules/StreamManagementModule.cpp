@@ -394,7 +394,26 @@ void StreamManagementModule::onClosed(Session *session)
             entry.done(false);
         else if (!entry.heldId && storable(entry.stanza))
             storeOffline(session->username(), entry.stanza);
+        else if (entry.stanza.name() == u"iq")
+            bounceRequest(entry.stanza);
     }
+}
+
+void StreamManagementModule::bounceRequest(const XmlElement &iq)
+{
+    // §5: a request the client never acknowledged is undeliverable; its sender hears so rather
+    // than waiting for ever (an error or result is not answered, RFC 6120 §8.3.1).
+    const QString type = iq.attribute(u"type"_s);
+    if (type != u"get" && type != u"set")
+        return;
+    StanzaEvent event;
+    event.stanza = iq;
+    event.kind = Kind::Iq;
+    event.from = Jid::parse(iq.attribute(u"from"_s));
+    event.to = Jid::parse(iq.attribute(u"to"_s));
+    if (event.from.isNull() || event.from.resource().isEmpty())
+        return;   // the server's own requests (roster pushes, pings) need no answer
+    m_host->router().bounce(event, StanzaError::Condition::RecipientUnavailable);
 }
 
 void StreamManagementModule::updateSnapshot(Session *session, const State &state)

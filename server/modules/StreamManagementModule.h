@@ -85,6 +85,7 @@ private:
     void releaseHeld(const QList<qint64> &ids);
     void moveHeldToOffline(const QString &resumeId);   // every row of that session, or all if empty
     void storeOffline(const QString &username, const XmlElement &stanza);
+    void bounceRequest(const XmlElement &iq);
 
     ModuleHost *m_host = nullptr;
     SessionData<State> m_state;

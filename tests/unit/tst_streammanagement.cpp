@@ -98,6 +98,21 @@ private Q_SLOTS:
         QCOMPARE(count(u"offline_messages"_s), 1);
     }
 
+    void unacknowledgedRequestsAreAnsweredWhenTheSessionEnds()
+    {
+        QVERIFY(element(m_alice, u"<enable xmlns='urn:xmpp:sm:3' resume='true'/>"_s));
+        QVERIFY(m_sessions->hibernate(m_alice));
+        inject(m_bob, u"<iq type='get' id='v1' to='alice@localhost/phone'><query xmlns='jabber:iq:version'/></iq>"_s);
+        QCOMPARE(m_sink->pending(m_bob), 0);   // queued for alice, no answer yet
+        m_sessions->destroySession(m_alice);
+        const XmlElement error = expect(m_bob);
+        QCOMPARE(error.attribute(u"type"_s), u"error"_s);
+        QCOMPARE(error.attribute(u"id"_s), u"v1"_s);
+        QVERIFY(error.firstChildElement(u"error"_s).hasChildElement(u"recipient-unavailable"_s,
+                                                                    u"urn:ietf:params:xml:ns:xmpp-stanzas"_s));
+        m_alice = m_make->bound(u"alice"_s, u"phone"_s);
+    }
+
     void heldRowsBecomeOfflineAfterARestart()
     {
         QVERIFY(element(m_alice, u"<enable xmlns='urn:xmpp:sm:3' resume='true'/>"_s));
