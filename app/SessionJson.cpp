@@ -9,6 +9,8 @@ QString SessionJson::stateName(const SessionSnapshot &s)
     case SessionSnapshot::Type::Authenticated: return u"authenticated"_s;
     case SessionSnapshot::Type::Bound: break;
     }
+    if (s.hibernating)
+        return u"hibernating"_s;
     if (s.interested)
         return u"interested"_s;
     if (s.available)
@@ -44,5 +46,11 @@ QJsonObject SessionJson::toJson(const SessionSnapshot &s)
     o.insert(u"bytes_in"_s, qint64(s.bytesIn));
     o.insert(u"bytes_out"_s, qint64(s.bytesOut));
     o.insert(u"csi"_s, s.csiInactive ? u"inactive"_s : u"active"_s);   // XEP-0352
+    // XEP-0198: a hibernating session has no connection and ends at hibernating_until.
+    o.insert(u"hibernating"_s, s.hibernating);
+    if (s.hibernating)
+        o.insert(u"hibernating_until"_s, s.hibernatingUntil.toString(Qt::ISODate));
+    o.insert(u"sm"_s, s.sm);
+    o.insert(u"sm_unacked"_s, s.smUnacked);
     return o;
 }

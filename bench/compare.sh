@@ -204,7 +204,7 @@ c2s_ports = { $port }
 c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 network_backend = "epoll"
-modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "version" }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"${prosody_extra_modules:-} }
 modules_disabled = { "s2s" }
 authentication = "internal_hashed"
 storage = "internal"
@@ -286,6 +286,10 @@ for server in switchboard prosody; do
     --probe probe
   run_load $server presence headless --scenario presence --prefix p --users $presence_n --contacts $contacts \
     --updates $updates
+  # XEP-0198 after bind (with resumption): Prosody 0.12's own mod_smacks against ours.
+  prosody_extra_modules='; "smacks"'
+  run_load $server sm-login headless --scenario login --users $login_n --sm
+  prosody_extra_modules=
 done
 if $console; then
   run_load switchboard console-login console --scenario login --users $churn_n --churn $churn_rate \
@@ -337,6 +341,7 @@ row "logins/s SCRAM-SHA-1 ($scram_n)" scram logins_per_s up 3
 row "logins/s STARTTLS+PLAIN ($tls_n)" starttls logins_per_s up 3
 row "server CPU ms per STARTTLS login" starttls server_cpu_ms_per_login down -
 row "KiB per idle TLS session at $tls_n" starttls kib_per_session down 0.3334
+row "KiB per idle SM session at $login_n" sm-login kib_per_session down 0.3334
 row "messages/s with 1 in flight" msg1 messages_per_s up 3
 row "latency p50 ms with 1 in flight" msg1 latency_p50_ms down -
 row "latency p99 ms with 1 in flight" msg1 latency_p99_ms down 0.5

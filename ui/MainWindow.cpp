@@ -175,6 +175,7 @@ void MainWindow::buildSessionsTab()
         {"connected", SessionTableModel::State::Connected},
         {"available", SessionTableModel::State::Available},
         {"interested", SessionTableModel::State::Interested},
+        {"hibernating", SessionTableModel::State::Hibernating},
     };
     for (const auto &[name, state] : counters) {
         auto *label = new QLabel(page);
@@ -371,6 +372,7 @@ void MainWindow::updateSummary(const SessionTableModel::Counts &counts)
         {tr("connections"), counts.connections},   {tr("unauthenticated"), counts.unauthenticated},
         {tr("connected"), counts.connected},       {tr("available"), counts.available},
         {tr("interested"), counts.interested},
+        {tr("hibernating"), counts.hibernating},
     };
     for (qsizetype i = 0; i < m_summary.size(); ++i) {
         const QString color = m_summary[i]->property("color").toString();

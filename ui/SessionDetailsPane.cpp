@@ -29,7 +29,8 @@ constexpr int DetailsIntervalMs = 1000;
 // The seed's fields (shared/seed/session.txt), then what the console adds.
 const char *const SeedFields[] = {"conn", "notopen", "type", "username", "host", "resource", "full_jid",
                                   "priority", "presence", "interested", "roster"};
-const char *const ExtraFields[] = {"tls", "sasl", "client", "connected since", "last activity", "traffic"};
+const char *const ExtraFields[] = {"tls", "sasl", "client", "connected since", "last activity", "traffic",
+                                   "stream management"};
 
 QString typeName(SessionSnapshot::Type type)
 {
@@ -275,6 +276,11 @@ void SessionDetailsPane::fillFields(const SessionSnapshot &s)
                                .arg(s.stanzasIn)
                                .arg(s.stanzasOut)
                                .arg(SessionTableModel::formatBytes(s.bytesIn), SessionTableModel::formatBytes(s.bytesOut)));
+    // XEP-0198: on or off, what the client has not acknowledged; hibernating: no connection.
+    setField(u"stream management"_s, s.sm ? tr("on, %n unacknowledged", nullptr, s.smUnacked) : tr("off"));
+    if (s.hibernating)
+        setField(u"conn"_s, tr("nil (hibernating until %1)")
+                                .arg(s.hibernatingUntil.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
 }
 
 void SessionDetailsPane::onDetails(const SessionDetails &details)

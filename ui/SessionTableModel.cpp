@@ -34,6 +34,9 @@ Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
     if (a.type != b.type || a.available != b.available || a.interested != b.interested)
         mask |= bit(M::StateColumn) | bit(M::JidColumn) | bit(M::PriorityColumn) | bit(M::InterestedColumn)
                 | bit(M::RosterColumn) | bit(M::ShowColumn);
+    if (a.hibernating != b.hibernating || a.hibernatingUntil != b.hibernatingUntil || a.sm != b.sm
+        || a.smUnacked != b.smUnacked)
+        mask |= bit(M::StateColumn) | bit(M::AddressColumn);
     if (a.presenceShow != b.presenceShow)
         mask |= bit(M::ShowColumn);
     if (a.presenceStatus != b.presenceStatus)
@@ -120,6 +123,8 @@ SessionTableModel::State SessionTableModel::stateOf(const SessionSnapshot &s)
     case SessionSnapshot::Type::Authenticated: return State::Authenticated;
     case SessionSnapshot::Type::Bound: break;
     }
+    if (s.hibernating)
+        return State::Hibernating;
     if (s.interested)
         return State::Interested;
     if (s.available)
@@ -135,8 +140,18 @@ QString SessionTableModel::stateName(State state)
     case State::Connected: return u"connected resource"_s;
     case State::Available: return u"available"_s;
     case State::Interested: return u"interested"_s;
+    case State::Hibernating: return u"hibernating"_s;
     }
     return QString();
+}
+
+QString SessionTableModel::badgeText(const SessionSnapshot &s) const
+{
+    const State state = stateOf(s);
+    if (state != State::Hibernating)
+        return stateName(state);
+    const qint64 left = s.hibernatingUntil.isValid() ? qMax<qint64>(0, m_now.secsTo(s.hibernatingUntil)) : 0;
+    return tr("hibernating %1 · %n queued", nullptr, s.smUnacked).arg(formatDuration(left));
 }
 
 QString SessionTableModel::columnName(Column column)
@@ -228,6 +243,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(s.id);
     case StateRole:
         return int(stateOf(s));
+    case BadgeTextRole:
+        return badgeText(s);
     case UsernameRole:
         return s.username;
     case RevisionRole:
@@ -249,7 +266,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         if (column == StateColumn) {
             if (!isBound(s))
                 return stateName(stateOf(s));
-            QStringList sets{tr("connected resource")};
+            QStringList sets{s.hibernating ? tr("hibernating") : tr("connected resource")};
             if (s.available)
                 sets.append(tr("available"));
             if (s.interested)
@@ -275,7 +292,7 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
             return tr("%1 (no resource yet)").arg(s.username);
         return peerText(s);
     case StateColumn:
-        return stateName(stateOf(s));
+        return badgeText(s);
     case ShowColumn:
         if (!s.available)
             return QString();
@@ -404,7 +421,13 @@ void SessionTableModel::count(const SessionSnapshot &s, int sign)
     case SessionSnapshot::Type::Bound:
         break;
     }
-    m_counts.connected += sign;
+    if (s.hibernating) {
+        // No connection: counted apart, still in the available and interested sets.
+        m_counts.connections -= sign;
+        m_counts.hibernating += sign;
+    } else {
+        m_counts.connected += sign;
+    }
     if (s.available)
         m_counts.available += sign;
     if (s.interested)
@@ -573,4 +596,8 @@ void SessionTableModel::refreshIdle(const QDateTime &now)
     ++m_idleGeneration;
     if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, first), index(int(m_rows.size()) - 1, last), {Qt::DisplayRole});
+    // Hibernating badges count down.
+    if (m_counts.hibernating > 0 && !m_rows.empty())
+        Q_EMIT dataChanged(index(0, StateColumn), index(int(m_rows.size()) - 1, StateColumn),
+                           {Qt::DisplayRole, BadgeTextRole});
 }

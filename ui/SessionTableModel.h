@@ -48,11 +48,14 @@ public:
         StateRole,                     // int(State)
         UsernameRole,                  // QString, empty before authentication
         RevisionRole,                  // quint64 that changes whenever anything the row shows changes
+        BadgeTextRole,                 // QString, the state badge's text (badgeText)
     };
 
     // Where a session stands in the seed's terms; a bound session shows the most advanced of
     // its sets (interested, then available, then connected).
-    enum class State { Unauthenticated, Authenticated, Connected, Available, Interested };
+    // Hibernating: bound, its connection lost, waiting to be resumed (XEP-0198); it stays in
+    // the available and interested sets meanwhile.
+    enum class State { Unauthenticated, Authenticated, Connected, Available, Interested, Hibernating };
 
     // The summary bar: set membership, so an available and interested resource counts in both.
     struct Counts
@@ -63,6 +66,7 @@ public:
         int connected = 0;            // connected resources
         int available = 0;
         int interested = 0;
+        int hibernating = 0;          // bound, no connection: counted here, not in connections/connected
         bool operator==(const Counts &) const = default;
     };
 
@@ -71,6 +75,9 @@ public:
 
     static State stateOf(const SessionSnapshot &session);
     static QString stateName(State state);
+    // The state badge's text: the state's name, and for a hibernating session the time left
+    // before it ends and its queue.
+    QString badgeText(const SessionSnapshot &session) const;
     static QString columnName(Column column);
     static QString formatBytes(quint64 bytes);
     static QString formatDuration(qint64 seconds);

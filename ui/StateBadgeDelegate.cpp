@@ -17,11 +17,13 @@ QColor StateBadgeDelegate::colorFor(SessionTableModel::State state)
     case SessionTableModel::State::Connected: return QColor(0x2f, 0x6f, 0xc4);         // blue
     case SessionTableModel::State::Available: return QColor(0x2e, 0x9e, 0x4f);         // green
     case SessionTableModel::State::Interested: return QColor(0x7b, 0x4f, 0xc2);        // violet
+    case SessionTableModel::State::Hibernating: return QColor(0x4a, 0x5a, 0x6a);       // slate
     }
     return QColor(Qt::gray);
 }
 
-QPixmap StateBadgeDelegate::badge(SessionTableModel::State state, const QStyleOptionViewItem &option) const
+QPixmap StateBadgeDelegate::badge(SessionTableModel::State state, const QStyleOptionViewItem &option,
+                                  const QString &badgeText) const
 {
     if (option.font != m_font) {
         m_badges.clear();
@@ -31,10 +33,13 @@ QPixmap StateBadgeDelegate::badge(SessionTableModel::State state, const QStyleOp
     const QSize cell = option.rect.size();
     const quint64 key = quint64(state) << 56 | quint64(cell.width() & 0xffffff) << 32
         | quint64(cell.height() & 0xffff) << 16 | quint64(qRound(ratio * 100) & 0xffff);
-    if (const auto it = m_badges.constFind(key); it != m_badges.cend())
+    // A hibernating badge counts down (its text changes every second): drawn each time, the
+    // few such rows are cheap.
+    const bool cached = state != SessionTableModel::State::Hibernating;
+    if (const auto it = m_badges.constFind(key); cached && it != m_badges.cend())
         return *it;
 
-    const QString text = SessionTableModel::stateName(state);
+    const QString text = cached || badgeText.isEmpty() ? SessionTableModel::stateName(state) : badgeText;
     const QFontMetrics metrics(option.font);
     const int padding = 6;
     const int height = qMin(cell.height() - 4, metrics.height() + 2);
@@ -58,7 +63,8 @@ QPixmap StateBadgeDelegate::badge(SessionTableModel::State state, const QStyleOp
         painter.setFont(option.font);
         painter.drawText(badge, Qt::AlignCenter, shown);
     }
-    m_badges.insert(key, pixmap);
+    if (cached)
+        m_badges.insert(key, pixmap);
     return pixmap;
 }
 
@@ -81,7 +87,11 @@ void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
     }
     if (!stateValue.isValid())
         return;
-    const QPixmap pixmap = badge(SessionTableModel::State(stateValue.toInt()), option);
+    const auto state = SessionTableModel::State(stateValue.toInt());
+    const QPixmap pixmap = badge(state, option,
+                                 state == SessionTableModel::State::Hibernating
+                                     ? index.data(SessionTableModel::BadgeTextRole).toString()
+                                     : QString());
     const QSize size = pixmap.deviceIndependentSize().toSize();
     painter->drawPixmap(option.rect.left() + 2, option.rect.top() + (option.rect.height() - size.height()) / 2,
                         pixmap);

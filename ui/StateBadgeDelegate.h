@@ -24,7 +24,8 @@ public:
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
 private:
-    QPixmap badge(SessionTableModel::State state, const QStyleOptionViewItem &option) const;
+    QPixmap badge(SessionTableModel::State state, const QStyleOptionViewItem &option,
+                  const QString &badgeText) const;
 
     mutable QHash<quint64, QPixmap> m_badges;   // by state, cell size and pixel ratio
     mutable QFont m_font;                       // the font they were drawn with

@@ -425,6 +425,20 @@ void Connection::handle(const Element &element)
         fail("stream error: " + std::string(element.xml.substr(0, 200)));
         return;
     }
+    if (m_smEnabled) {
+        // XEP-0198 §4: 'h' counts the stanzas received since <enable/>; answer every <r/>.
+        if (element.name == "message" || element.name == "presence" || element.name == "iq") {
+            ++m_smHandled;
+        } else if (element.name == "r") {
+            send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(m_smHandled) + "'/>");
+            return;
+        } else if (element.name == "enabled" || element.name == "a") {
+            return;
+        } else if (element.name == "failed") {
+            fail("stream management refused");
+            return;
+        }
+    }
     switch (m_state) {
     case State::Features:
     case State::Restart:
@@ -459,6 +473,11 @@ void Connection::handle(const Element &element)
                 return;
             }
             setState(State::Roster);
+            if (m_loop->config().sm) {
+                send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+                m_smEnabled = true;
+                m_smHandled = 0;
+            }
             send("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
         }
         return;

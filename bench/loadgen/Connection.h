@@ -25,6 +25,7 @@ struct ClientConfig
     bool starttls = false;
     bool directTls = false;    // XEP-0368: TLS at once, ALPN "xmpp-client" offered
     int sources = 1;           // connect from 127.0.0.1 .. 127.0.0.N, round robin (> 28k sessions)
+    bool sm = false;           // XEP-0198: <enable resume='true'/> after bind, answer <r/>
     SSL_CTX *tls = nullptr;
 };
 
@@ -123,6 +124,8 @@ private:
     int m_fd = -1;
     SSL *m_ssl = nullptr;
     bool m_authenticated = false;
+    bool m_smEnabled = false;      // <enable/> sent: count stanzas for 'h'
+    uint32_t m_smHandled = 0;
     bool m_wantWrite = false;
     std::string m_in;
     std::string m_out;

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
         {u"direct-tls"_s, u"TLS from the first byte (XEP-0368; --port is the direct TLS port)."_s},
         {u"sources"_s, u"Connect from 127.0.0.1 .. 127.0.0.N in turn (more than ~28,000 sessions)."_s,
          u"N"_s, u"1"_s},
+        {u"sm"_s, u"XEP-0198: enable stream management with resumption after bind."_s},
         {u"no-warmup"_s, u"SCRAM: skip the warm-up pass that fills the key cache."_s},
         {u"pairs"_s, u"messages: online pairs (default 500)."_s, u"N"_s, u"500"_s},
         {u"in-flight"_s, u"messages: messages in flight per direction (default 1)."_s, u"N"_s, u"1"_s},
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
     }
     client.starttls = parser.isSet(u"starttls"_s);
     client.directTls = parser.isSet(u"direct-tls"_s);
+    client.sm = parser.isSet(u"sm"_s);
     client.sources = std::clamp(parser.value(u"sources"_s).toInt(), 1, 250);
     if (client.starttls || client.directTls) {
         client.tls = SSL_CTX_new(TLS_client_method());

@@ -48,6 +48,7 @@ StreamError::Condition streamErrorFor(XmlStreamParser::Error error)
 C2SStream::C2SStream(Session *session, const C2SContext *context)
     : QObject(session)
     , m_session(session)
+    , m_conn(session->conn())
     , m_context(context)
     , m_parser(this)
 {
@@ -65,7 +66,9 @@ C2SStream::C2SStream(Session *session, const C2SContext *context)
 
 C2SStream::~C2SStream()
 {
-    if (Connection *conn = m_session->conn())
+    // Only the connection this stream reads, and only while it still is ours: after a
+    // resumption the session's connection belongs to the stream that took it over.
+    if (Connection *conn = m_session->conn(); conn && conn == m_conn)
         conn->setHandler(nullptr);
 }
 
@@ -169,7 +172,35 @@ void C2SStream::connectionDisconnected()
 {
     if (const Connection *conn = m_session->conn())
         qCDebug(lcC2s) << "session" << m_session->id() << "connection lost:" << conn->errorString();
+    // XEP-0198 §5: a session that may be resumed waits for its client instead of ending.
+    if (m_context->sessions->hibernate(m_session)) {
+        m_parser.stop();
+        m_conn = nullptr;
+        deleteLater();
+        return;
+    }
     m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s);
+}
+
+bool C2SStream::reattach(Session *hibernating)
+{
+    SessionManager *sessions = m_context->sessions;
+    if (!hibernating || hibernating == m_session || hibernating->username() != m_session->username())
+        return false;
+    // A client may resume before the server noticed the old connection was gone.
+    if (!hibernating->isHibernating() && !sessions->hibernate(hibernating))
+        return false;
+    // The stream of the old connection, if it is still there, has nothing left to read.
+    const auto oldStreams = hibernating->findChildren<C2SStream *>(Qt::FindDirectChildrenOnly);
+    for (C2SStream *old : oldStreams) {
+        if (old != this)
+            delete old;
+    }
+    if (!sessions->reattach(hibernating, m_session))
+        return false;
+    setParent(hibernating);
+    m_session = hibernating;
+    return true;
 }
 
 void C2SStream::fail(StreamError::Condition condition, const QString &text)
@@ -282,6 +313,12 @@ void C2SStream::streamFailed(XmlStreamParser::Error error, const QString &text)
 
 void C2SStream::elementReceived(const XmlElement &element)
 {
+    // A handler ended the session (e.g. a stream error with an application condition) while
+    // more elements of the same read were parsed: they belong to nobody now.
+    if (m_session->isRetired()) {
+        m_parser.stop();
+        return;
+    }
     if (m_authPending) {
         // A delayed SASL answer is on its way; SASL is lock-step, so this is rare and small.
         if (m_deferred.size() >= MaxDeferredElements)
@@ -324,5 +361,6 @@ void C2SStream::elementReceived(const XmlElement &element)
             return;
         }
     }
+    m_session->countClientStanza();
     m_context->router->routeFromClient(m_session, element);
 }

@@ -30,6 +30,7 @@ public:
     void fail(StreamError::Condition condition, const QString &text = QString()) override;
     void holdInput() override;
     void releaseInput(const std::function<void()> &first) override;
+    bool reattach(Session *hibernating) override;
 
 private:
 
@@ -58,6 +59,7 @@ private:
     void sendFeatures();
 
     Session *m_session;
+    Connection *m_conn;                        // the connection this stream reads
     const C2SContext *m_context;
     XmlStreamParser m_parser;
     // Timers without a QObject each: both arrive in timerEvent().

@@ -22,4 +22,13 @@ public:
     // then handles the waiting elements and reads on, unless `first` held input again.
     virtual void holdInput() = 0;
     virtual void releaseInput(const std::function<void()> &first) = 0;
+    // Session resumption: this stream (authenticated, not bound) takes over a hibernating
+    // session of the same user (SessionManager::reattach); from now on session() is that one.
+    // A session still connected is made to hibernate first (its old connection is let go).
+    // False: nothing changed.
+    virtual bool reattach(Session *hibernating)
+    {
+        (void)hibernating;
+        return false;
+    }
 };

@@ -8,6 +8,9 @@
 #include "storage/OfflineStore.h"
 
 #include <QDateTime>
+#include <QSet>
+
+#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -40,7 +43,11 @@ bool store(StanzaRouter &router, OfflineStore &offline, int quota, StanzaEvent &
     return true;
 }
 
-bool deliver(StanzaRouter &router, OfflineStore &offline, StanzaEvent &event)
+// Each message is deleted once it reached the client: at once on a plain stream, when the
+// client acknowledges it under stream management (XEP-0198), never when the session ends
+// first (it stays for the next login). Messages on their way are not handed out twice.
+bool deliver(StanzaRouter &router, OfflineStore &offline, const std::shared_ptr<QSet<qint64>> &inFlight,
+             StanzaEvent &event)
 {
     Session *session = event.origin;
     // XEP-0160 §4: a resource with negative priority does not want messages to the bare JID.
@@ -50,16 +57,36 @@ bool deliver(StanzaRouter &router, OfflineStore &offline, StanzaEvent &event)
     const QList<OfflineStore::Message> messages = offline.messages(session->username(), &error);
     if (!error.isEmpty())
         qCWarning(lcStorage) << "offline messages not read:" << error;
-    QList<qint64> delivered;
+    const QString username = session->username();
+    // Plain streams: each is written at once, and one delete takes them all.
+    auto delivered = std::make_shared<QList<qint64>>();
+    auto looping = std::make_shared<bool>(true);
     for (const OfflineStore::Message &message : messages) {
+        if (inFlight->contains(message.id))
+            continue;
         const XmlElement stanza = StoredStanza::fromText(message.stanza);
-        if (!stanza.isNull())
-            router.deliver(session, stanza);
-        else
+        if (stanza.isNull()) {
             qCWarning(lcStorage) << "dropping an unreadable offline message" << message.id;
-        delivered.append(message.id);
+            delivered->append(message.id);
+            continue;
+        }
+        const qint64 id = message.id;
+        inFlight->insert(id);
+        router.deliver(session, stanza, [&offline, inFlight, username, id, delivered, looping](bool ok) {
+            inFlight->remove(id);
+            if (!ok)
+                return;
+            if (*looping) {
+                delivered->append(id);
+                return;
+            }
+            QString removeError;
+            if (!offline.remove(username, {id}, &removeError))
+                qCWarning(lcStorage) << "offline message not deleted:" << removeError;
+        });
     }
-    if (!offline.remove(session->username(), delivered, &error))
+    *looping = false;
+    if (!delivered->isEmpty() && !offline.remove(username, *delivered, &error))
         qCWarning(lcStorage) << "offline messages not deleted:" << error;
     return false;   // others may want to act on initial presence too
 }
@@ -74,11 +101,12 @@ void OfflineModule::load(ModuleHost &host)
     host.addFeature(u"msgoffline"_s);
     StanzaRouter &router = host.router();
     OfflineStore &offline = *m_store;
+    auto inFlight = std::make_shared<QSet<qint64>>();
     const int quota = host.config().offlineQuota;
     host.hook(Event::incoming(Kind::Message, Target::Offline), [&router, &offline, quota](StanzaEvent &event) {
         return store(router, offline, quota, event);
     });
-    host.hook(Event::incoming(Kind::Presence, Target::Initial), [&router, &offline](StanzaEvent &event) {
-        return deliver(router, offline, event);
+    host.hook(Event::incoming(Kind::Presence, Target::Initial), [&router, &offline, inFlight](StanzaEvent &event) {
+        return deliver(router, offline, inFlight, event);
     });
 }

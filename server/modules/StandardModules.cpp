@@ -17,6 +17,7 @@
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
 #include "modules/StartTlsModule.h"
+#include "modules/StreamManagementModule.h"
 #include "modules/VersionModule.h"
 // Invitations, registration and administration from clients
 #include "modules/AdHocModule.h"
@@ -58,6 +59,9 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<AnnounceModule>());
     host.load(std::make_unique<CsiModule>());       // XEP-0352, a delivery filter
     host.load(std::make_unique<MamModule>());       // XEP-0313 + XEP-0359, its own tables
+
+    // XEP-0198 stream management: acks, resumption, hibernating sessions.
+    host.load(std::make_unique<StreamManagementModule>());
 }
 
 ModuleOptions StandardModules::options()
@@ -80,5 +84,6 @@ ModuleOptions StandardModules::options()
         options.append(option(u"invite_page_url"_s, ModuleOption::Type::String));
     }
     options += MamModule::options();   // archive_expires_after, archive_fsync
+    options += StreamManagementModule::options();   // sm_resume_timeout, sm_max_queue
     return options;
 }

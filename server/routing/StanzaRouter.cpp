@@ -196,12 +196,37 @@ void StanzaRouter::deliver(Session *to, const XmlElement &stanza)
         m_sink->write(to, stanza);
         return;
     }
-    Delivery delivery{to, stanza};
+    Delivery delivery{to, stanza, {}};
     for (const FilterEntry &entry : m_filters) {
         if (entry.filter(delivery))
             return;
     }
     m_sink->write(delivery.to, delivery.stanza);
+}
+
+void StanzaRouter::deliver(Session *to, const XmlElement &stanza, std::function<void(bool delivered)> done)
+{
+    if (!done) {
+        deliver(to, stanza);
+        return;
+    }
+    if (!to || to->isRetired()) {
+        done(false);
+        return;
+    }
+    Delivery delivery{to, stanza, std::move(done)};
+    bool dropped = false;
+    for (const FilterEntry &entry : m_filters) {
+        if (entry.filter(delivery)) {
+            dropped = true;
+            break;
+        }
+    }
+    if (!dropped)
+        m_sink->write(delivery.to, delivery.stanza);
+    // Still ours: nobody took it over, so it was written (or deliberately dropped) now.
+    if (delivery.done)
+        delivery.done(true);
 }
 
 void StanzaRouter::bounce(const StanzaEvent &event, StanzaError::Condition condition, const QString &text)

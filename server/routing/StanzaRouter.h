@@ -31,6 +31,11 @@ struct Delivery
 {
     Session *to = nullptr;
     XmlElement stanza;
+    // Optional: told whether the stanza reached its client (true) or not (false), e.g. so
+    // that an offline message is deleted only then. Written or dropped by a filter: true at
+    // once. A filter that keeps the stanza (a stream management queue) may take it over
+    // (std::move) and call it when the client acknowledges, or with false when it never will.
+    std::function<void(bool delivered)> done;
 };
 
 // Where delivered stanzas are written. The default writes to the session's stream; tests put
@@ -78,6 +83,8 @@ public:
 
     // Writes one stanza to one session through the delivery filters.
     void deliver(Session *to, const XmlElement &stanza);
+    // The same, telling `done` whether it reached the client (Delivery::done).
+    void deliver(Session *to, const XmlElement &stanza, std::function<void(bool delivered)> done);
     // Delivers to the full JID's session if it is connected; returns false otherwise.
     bool deliverToFullJid(const Jid &to, const XmlElement &stanza);
 

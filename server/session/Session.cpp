@@ -159,6 +159,15 @@ void Session::setSaslMechanism(const QString &mechanism)
     markChanged();
 }
 
+void Session::setStreamManagement(bool enabled, int unacknowledged)
+{
+    if (m_smEnabled == enabled && m_smUnacked == unacknowledged)
+        return;
+    m_smEnabled = enabled;
+    m_smUnacked = unacknowledged;
+    markChanged();
+}
+
 void Session::setEncrypted()
 {
     m_encrypted = true;
@@ -222,5 +231,9 @@ SessionSnapshot Session::snapshot() const
     s.stanzasOut = m_stanzasOut;
     s.bytesIn = m_bytesIn;
     s.bytesOut = m_bytesOut;
+    s.hibernating = m_hibernating;
+    s.hibernatingUntil = m_hibernatingUntil;
+    s.sm = m_smEnabled;
+    s.smUnacked = m_smUnacked;
     return s;
 }

@@ -59,6 +59,21 @@ public:
 
     bool isRetired() const { return m_retired; }
 
+    // --- hibernation (docs/ARCHITECTURE.md, "Sessions") ---
+    // A bound session whose connection is lost may hibernate instead of ending: it keeps its
+    // full JID, presence, roster interest and every index, has no connection, and a later
+    // stream of the same user may take it over (SessionManager::hibernate / reattach).
+    // A resume timeout above zero makes the session eligible; zero (the default) does not.
+    bool isHibernating() const { return m_hibernating; }
+    int resumeTimeout() const { return m_resumeTimeout; }
+    void setResumeTimeout(int seconds) { m_resumeTimeout = seconds; }
+    QDateTime hibernatingUntil() const { return m_hibernatingUntil; }
+    // Stanzas of the client routed so far (not negotiation elements): XEP-0198's 'h' counts these.
+    quint64 clientStanzas() const { return m_clientStanzas; }
+    void countClientStanza() { ++m_clientStanzas; }
+    // Stream management as the console shows it (the module keeps the protocol state).
+    void setStreamManagement(bool enabled, int unacknowledged);
+
     // --- state transitions (called by the c2s stream and features) ---
     void setStreamOpened(const QString &host);
     void setStreamRestarted();          // after STARTTLS / SASL success the stream is new again
@@ -110,6 +125,12 @@ private:
     std::shared_ptr<Roster> m_roster;
     bool m_retired = false;
     bool m_closing = false;
+    bool m_hibernating = false;
+    int m_resumeTimeout = 0;
+    QDateTime m_hibernatingUntil;
+    quint64 m_clientStanzas = 0;
+    bool m_smEnabled = false;
+    int m_smUnacked = 0;
 
     bool m_directTls;
     bool m_encrypted = false;

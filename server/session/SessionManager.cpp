@@ -95,6 +95,8 @@ void SessionManager::destroySession(Session *session, std::optional<StreamError:
 
     // While the session is still indexed, features say goodbye on its behalf.
     run(Event::Closed, session);
+    if (std::exchange(session->m_hibernating, false))
+        --m_hibernatingCount;
 
     session->close(condition, text);
     session->m_retired = true;
@@ -118,6 +120,55 @@ void SessionManager::destroySession(Session *session, std::optional<StreamError:
     scheduleBatch();
 
     session->deleteLater();
+}
+
+bool SessionManager::hibernate(Session *session)
+{
+    if (!session || session->m_retired || session->m_hibernating || session->m_resumeTimeout <= 0
+        || session->type() != Session::Type::C2S || !m_byId.contains(session->id()))
+        return false;
+    qCDebug(lcSessions) << "session" << session->id() << "hibernating for" << session->m_resumeTimeout << "s";
+    // The connection goes without a goodbye: it is lost, or a newer stream replaces it.
+    session->releaseConnection();
+    session->m_hibernating = true;
+    session->m_hibernatingUntil = QDateTime::currentDateTimeUtc().addSecs(session->m_resumeTimeout);
+    ++m_hibernatingCount;
+    run(Event::Hibernated, session);
+    markDirty(session);
+    return true;
+}
+
+bool SessionManager::reattach(Session *hibernating, Session *fresh)
+{
+    if (!hibernating || !fresh || hibernating == fresh || !hibernating->m_hibernating || hibernating->m_retired
+        || fresh->m_retired || !fresh->m_conn || fresh->username() != hibernating->username())
+        return false;
+    qCDebug(lcSessions) << "session" << fresh->id() << "resumes session" << hibernating->id();
+    Connection *conn = std::exchange(fresh->m_conn, nullptr);
+    conn->setParent(hibernating);
+    hibernating->m_conn = conn;
+    hibernating->m_notopen = fresh->m_notopen;
+    hibernating->m_streamHeaderSent = fresh->m_streamHeaderSent;
+    hibernating->m_directTls = fresh->m_directTls;
+    hibernating->m_encrypted = fresh->m_encrypted;
+    hibernating->m_saslMechanism = fresh->m_saslMechanism;
+    hibernating->m_closing = false;
+    hibernating->m_hibernating = false;
+    hibernating->m_hibernatingUntil = QDateTime();
+    hibernating->m_lastActivity = QDateTime::currentDateTimeUtc();
+    --m_hibernatingCount;
+
+    // The fresh session was only ever a negotiation: it leaves without hooks.
+    fresh->m_retired = true;
+    forgetUnauthenticated(fresh);
+    m_byId.remove(fresh->id());
+    m_dirty.remove(fresh->id());
+    m_closedSinceBatch.append(fresh->id());
+    fresh->deleteLater();
+
+    run(Event::Resumed, hibernating);
+    markDirty(hibernating);
+    return true;
 }
 
 void SessionManager::hook(Event event, SessionHook hook, int priority)

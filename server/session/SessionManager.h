@@ -37,6 +37,18 @@ public:
     // that late sends are dropped. Safe to call twice.
     void destroySession(Session *session, std::optional<StreamError::Condition> condition = std::nullopt,
                         const QString &text = QString());
+    // A bound session with a resume timeout (Session::setResumeTimeout) loses its connection
+    // without ending: the connection is let go (no stream error), the session stays indexed,
+    // available and interested, and is due to end resumeTimeout() seconds from now. Runs the
+    // Hibernated hooks. False (nothing done) for a session that is not eligible.
+    bool hibernate(Session *session);
+    // A new stream of the same user takes over a hibernating session: `fresh` (authenticated,
+    // not bound) hands its connection and stream state over and is retired without any hook
+    // (it never was a resource); the hibernating one is connected again and runs the Resumed
+    // hooks. The caller moves the stream object itself (see C2SStream::reattach).
+    bool reattach(Session *hibernating, Session *fresh);
+    // Sessions without a connection (hibernating), for the status bar.
+    int hibernatingCount() const { return m_hibernatingCount; }
 
     // --- queries ---
     Session *session(quint64 id) const { return m_byId.value(id); }
@@ -63,7 +75,9 @@ public:
     //   PresenceChanged  the session became available or unavailable
     //   Closed           the session is going away, still indexed and able to send (e.g.
     //                    unavailable presence on the user's behalf)
-    enum class Event { Opened, Authenticated, Bound, PresenceChanged, Closed };
+    //   Hibernated       the connection is gone but the session stays (hibernate())
+    //   Resumed          a new connection took over a hibernating session (reattach())
+    enum class Event { Opened, Authenticated, Bound, PresenceChanged, Closed, Hibernated, Resumed };
     using SessionHook = std::function<void(Session *)>;
     void hook(Event event, SessionHook hook, int priority = 0);
 
@@ -99,7 +113,8 @@ private:
         int priority;
         SessionHook hook;
     };
-    std::vector<HookEntry> m_hooks[5];
+    std::vector<HookEntry> m_hooks[7];
+    int m_hibernatingCount = 0;
     void forgetUnauthenticated(Session *session);
     QHash<Session *, QString> m_unauthenticated;        // session → its address key
     QHash<QString, int> m_unauthenticatedByAddress;

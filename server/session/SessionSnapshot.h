@@ -37,6 +37,13 @@ struct SessionSnapshot
     quint64 bytesIn = 0;
     quint64 bytesOut = 0;
     bool csiInactive = false;    // XEP-0352: the client said <inactive/>
+
+    // Stream management (XEP-0198) and hibernation: a hibernating session has no connection
+    // and ends at hibernatingUntil unless a new stream resumes it; smUnacked is its queue.
+    bool hibernating = false;
+    QDateTime hibernatingUntil;
+    bool sm = false;
+    int smUnacked = 0;
 };
 
 Q_DECLARE_METATYPE(SessionSnapshot)

@@ -6,8 +6,11 @@
 With --gated it stops before SASL and before binding until told "auth" / "bind", so the test
 can see each state of the session in the table. Commands, one per line:
     auth | bind | presence [SHOW [STATUS...]] | roster | subscribe JID | quit
+With --sm it enables stream management with resumption (XEP-0198), and also takes
+    cut (the TCP connection dies, no </stream>) | reconnect (and try to resume)
 Events: started, connected, waiting{step}, authenticated, bound{jid}, online, roster{count},
-presence{from,type,show,status}, subscription{from,type}, disconnected{reason,stream_errors,text}.
+presence{from,type,show,status}, subscription{from,type}, disconnected{reason,stream_errors,text},
+and with --sm: sm_enabled{id}, cut, resumed, sm_failed.
 Every wait is bounded: the script exits by itself after --lifetime seconds.
 """
 
@@ -38,6 +41,7 @@ async def main():
     parser.add_argument("--gated", action="store_true", help="wait for 'auth' and 'bind'")
     parser.add_argument("--accept", action="store_true", help="answer subscription requests both ways")
     parser.add_argument("--caps", action="store_true", help="advertise an XEP-0115 caps node in presence")
+    parser.add_argument("--sm", action="store_true", help="XEP-0198 with resumption; 'cut' and 'reconnect'")
     parser.add_argument("--lifetime", type=float, default=100.0)
     args = parser.parse_args()
 
@@ -45,6 +49,12 @@ async def main():
     client = Client(args.jid, args.password, args.port)
     if args.caps:
         client.register_plugin("xep_0115")
+    cut = {"pending": False}
+    if args.sm:
+        client.register_plugin("xep_0198")
+        client.add_event_handler("sm_enabled", lambda st: emit("sm_enabled", id=st["id"]))
+        client.add_event_handler("session_resumed", lambda _: emit("resumed"))
+        client.add_event_handler("sm_failed", lambda _: emit("sm_failed"))
     if args.accept:
         client.roster.auto_authorize = True
         client.roster.auto_subscribe = True
@@ -96,6 +106,10 @@ async def main():
     client.add_event_handler("failed_all_auth", on_failed_all_auth)
 
     def on_disconnected(reason):
+        if cut["pending"]:
+            cut["pending"] = False
+            emit("cut")
+            return
         emit("disconnected", reason=str(reason), stream_errors=client.stream_errors,
              text=client.stream_error_text() or "")
         done.set()
@@ -125,6 +139,11 @@ async def main():
         elif name == "subscribe" and rest:
             client.send_presence_subscription(pto=rest[0])
             emit("subscribe_sent", to=rest[0])
+        elif name == "cut" and args.sm:
+            cut["pending"] = True
+            client.abort()
+        elif name == "reconnect" and args.sm:
+            client.start()
         elif name == "quit":
             client.disconnect()
             await asyncio.sleep(1)

@@ -16,7 +16,9 @@ const xmpp = client({ service, domain, username, password, resource: "xmppjs" })
 const timer = setTimeout(() => { console.log("timeout"); process.exit(3); }, 30000);
 xmpp.on("error", (err) => { console.log("error " + err.message); });
 xmpp.on("stanza", async (stanza) => {
-  if (stanza.is("message") && stanza.getChildText("body") === "bye") {
+  // Only a live answer: a "bye" of an earlier run that this client closed without acknowledging
+  // comes back as an offline message (XEP-0198 §5, XEP-0203 delay) and is not one.
+  if (stanza.is("message") && stanza.getChildText("body") === "bye" && !stanza.getChild("delay", "urn:xmpp:delay")) {
     await xmpp.stop();
     clearTimeout(timer);
     console.log("offline");

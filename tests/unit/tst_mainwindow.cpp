@@ -20,6 +20,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonArray>
+#include <QLabel>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMenu>
@@ -143,6 +144,7 @@ private Q_SLOTS:
     void detailsPaneShowsTheSeedFieldsRosterAndTraffic();
     void kickClosesWithPolicyViolationAndReason();
     void closeIsCleanAndContactsSeeUnavailable();
+    void hibernatingRowHasItsBadgeAndKickEndsResumption();
     void disableAccountKicksWithNotAuthorized();
     void accountsTabValidates();
     void serverTabShowsIdentityAndChart();
@@ -469,6 +471,44 @@ void tst_MainWindow::closeIsCleanAndContactsSeeUnavailable()
                               qPrintable(carol->log()), Timeout);
     QTRY_VERIFY_WITH_TIMEOUT(!sessionOf(bob->jid()), Timeout);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->auditLogTab()->entryAt(0).action, u"close"_s, Timeout);
+}
+
+void tst_MainWindow::hibernatingRowHasItsBadgeAndKickEndsResumption()
+{
+    using State = SessionTableModel::State;
+    Client *erin = client(u"erin@localhost/phone"_s, u"erin-secret"_s, {u"--sm"_s});
+    bringOnline(erin);
+    QTRY_VERIFY2_WITH_TIMEOUT(erin->has(u"sm_enabled"_s), qPrintable(erin->log()), Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(sessionOf(erin->jid()) && sessionOf(erin->jid())->sm, Timeout);
+    const quint64 id = sessionOf(erin->jid())->id;
+    QVERIFY(m_window->selectSession(id));
+    const auto *smField = m_window->findChild<QLabel *>(u"field_stream management"_s);
+    QVERIFY(smField);
+    QTRY_VERIFY_WITH_TIMEOUT(smField->text().startsWith(u"on"_s), Timeout);
+
+    // The TCP connection dies without </stream>: the row stays, hibernating, counted apart.
+    erin->send(u"cut"_s);
+    QTRY_VERIFY2_WITH_TIMEOUT(erin->has(u"cut"_s), qPrintable(erin->log()), Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(erin->jid()), State::Hibernating, Timeout);
+    QCOMPARE(sessionOf(erin->jid())->id, id);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->summaryText().contains(u"1 hibernating"_s), Timeout);
+    QVERIFY(m_window->summaryText().contains(u"0 connections"_s));
+    const int row = model()->rowOf(id);
+    const QString badge = model()->index(row, SessionTableModel::StateColumn).data(SessionTableModel::BadgeTextRole).toString();
+    QVERIFY2(badge.startsWith(u"hibernating "_s) && badge.contains(u"queued"_s), qPrintable(badge));
+    // The time left of the default hour (sm_resume_timeout), counting down.
+    QVERIFY2(badge.contains(u"hibernating 59 min"_s) || badge.contains(u"hibernating 1 h 0 min"_s), qPrintable(badge));
+    QTRY_VERIFY_WITH_TIMEOUT(smField->text().startsWith(u"on"_s), Timeout);
+
+    // Kicked while hibernating: it ends for good; resuming is refused.
+    whenModal<KickDialog>([](KickDialog *dialog) { dialog->accept(); });
+    QVERIFY(m_window->selectSession(id));
+    m_window->kickAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!sessionOf(erin->jid()) || sessionOf(erin->jid())->id != id, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->summaryText().contains(u"0 hibernating"_s), Timeout);
+    erin->send(u"reconnect"_s);
+    QTRY_VERIFY2_WITH_TIMEOUT(erin->has(u"sm_failed"_s), qPrintable(erin->log()), Timeout);
+    QVERIFY(!erin->has(u"resumed"_s));
 }
 
 void tst_MainWindow::disableAccountKicksWithNotAuthorized()

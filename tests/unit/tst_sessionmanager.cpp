@@ -217,6 +217,63 @@ private Q_SLOTS:
         a->send(XmlElement(u"message"_s, u"jabber:client"_s));   // must not crash or count
         QCOMPARE(a->snapshot().stanzasOut, 0u);
     }
+
+    void hibernationKeepsTheSessionIndexedWithoutAConnection()
+    {
+        SessionManager manager;
+        QList<Session *> hibernated, resumed, closed;
+        manager.hook(SessionManager::Event::Hibernated, [&](Session *s) { hibernated.append(s); });
+        manager.hook(SessionManager::Event::Resumed, [&](Session *s) { resumed.append(s); });
+        manager.hook(SessionManager::Event::Closed, [&](Session *s) { closed.append(s); });
+        Session *phone = boundSession(manager, u"alice"_s, u"phone"_s);
+        QVERIFY(phone);
+        phone->setPresence(presence(0));
+        phone->setInterested(true);
+
+        // Not eligible without a resume timeout.
+        QVERIFY(!manager.hibernate(phone));
+        QVERIFY(phone->conn());
+        phone->setResumeTimeout(60);
+        QVERIFY(manager.hibernate(phone));
+        QVERIFY(!manager.hibernate(phone));   // once
+        QCOMPARE(hibernated, QList<Session *>{phone});
+        QVERIFY(phone->isHibernating());
+        QVERIFY(!phone->conn());
+        QVERIFY(!phone->isRetired());
+        QVERIFY(phone->hibernatingUntil() > QDateTime::currentDateTimeUtc().addSecs(50));
+        QCOMPARE(manager.hibernatingCount(), 1);
+        const Jid full = Jid::parse(u"alice@localhost/phone"_s);
+        QCOMPARE(manager.sessionByFullJid(full), phone);
+        QVERIFY(manager.availableResources().contains(phone));
+        QVERIFY(manager.interestedResources().contains(phone));
+        QVERIFY(phone->snapshot().hibernating);
+        phone->send(presence(0));   // dropped: nowhere to write, no crash
+
+        // Another user's stream cannot take it over; the same user's can.
+        Session *bob = manager.createSession(newConnection(), false);
+        manager.authenticate(bob, u"bob"_s, u"PLAIN"_s);
+        QVERIFY(!manager.reattach(phone, bob));
+        Session *fresh = manager.createSession(newConnection(), false);
+        manager.authenticate(fresh, u"alice"_s, u"PLAIN"_s);
+        const quint64 freshId = fresh->id();
+        QVERIFY(manager.reattach(phone, fresh));
+        QCOMPARE(resumed, QList<Session *>{phone});
+        QVERIFY(closed.isEmpty());   // neither the fresh one nor the resumed one ran Closed
+        QVERIFY(fresh->isRetired());
+        QVERIFY(!manager.session(freshId));
+        QVERIFY(phone->conn());
+        QVERIFY(!phone->isHibernating());
+        QCOMPARE(manager.hibernatingCount(), 0);
+        QCOMPARE(manager.sessionByFullJid(full), phone);
+
+        // Hibernating again, then ended (an expiry or a kick): an ordinary destroy.
+        QVERIFY(manager.hibernate(phone));
+        manager.destroySession(phone);
+        QCOMPARE(closed, QList<Session *>{phone});
+        QCOMPARE(manager.hibernatingCount(), 0);
+        QVERIFY(!manager.sessionByFullJid(full));
+        QVERIFY(manager.availableResources().isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSessionManager)
