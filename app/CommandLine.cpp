@@ -46,7 +46,9 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         "  kick JID [--reason TEXT]   kick a full JID's session, or all of a bare JID's\n"
         "  close JID                  close them cleanly\n"
         "  lag [--reset] [--json]     the server thread's event-loop lag (p50, p99, max) over\n"
-        "                             the last minute or since the last --reset"_s);
+        "                             the last minute or since the last --reset\n"
+        "  timeline JID [--json]      the lifecycle of a JID's sessions, live and recently\n"
+        "                             closed: one line per step"_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s, u"Run the server without the console window."_s);
@@ -57,7 +59,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption c2sPort(u"c2s-port"_s, u"Client port, STARTTLS (default 5222; 0 picks one)."_s, u"N"_s);
     const QCommandLineOption c2sTlsPort(u"c2s-tls-port"_s, u"Direct TLS client port (default 5223; 0 picks one)."_s,
                                         u"N"_s);
-    const QCommandLineOption json(u"json"_s, u"sessions, lag: print JSON for scripts."_s);
+    const QCommandLineOption json(u"json"_s, u"sessions, lag, timeline: print JSON for scripts."_s);
     const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
     const QCommandLineOption system(u"system"_s,
@@ -150,6 +152,8 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         out->mode = Mode::Close;
     } else if (command == u"lag") {
         out->mode = Mode::Lag;
+    } else if (command == u"timeline") {
+        out->mode = Mode::Timeline;
     } else {
         err << "switchboard: unknown command '" << command << "' (see --help)\n";
         *exitCode = 2;

@@ -1,5 +1,7 @@
 #include "SessionTableModel.h"
 
+#include "PresenceText.h"
+
 #include <QHash>
 #include <QLocale>
 #include <QSet>
@@ -63,6 +65,10 @@ Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
         mask |= bit(M::BytesInColumn);
     if (a.bytesOut != b.bytesOut)
         mask |= bit(M::BytesOutColumn);
+    if (a.clientVersion != b.clientVersion)
+        mask |= bit(M::ClientColumn);
+    if (a.rttMs != b.rttMs)
+        mask |= bit(M::RttColumn);
     return mask;
 }
 
@@ -157,6 +163,7 @@ QString SessionTableModel::columnName(Column column)
     case StanzasOutColumn: return tr("Stanzas out");
     case BytesInColumn: return tr("Bytes in");
     case BytesOutColumn: return tr("Bytes out");
+    case RttColumn: return tr("RTT");
     case ColumnCount: break;
     }
     return QString();
@@ -276,7 +283,7 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
     case ShowColumn:
         if (!s.available)
             return QString();
-        return s.presenceShow.isEmpty() ? tr("online") : s.presenceShow;
+        return PresenceText::show(s);
     case StatusColumn:
         return s.presenceStatus;
     case PriorityColumn:
@@ -286,7 +293,7 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
     case RosterColumn:
         return bound ? QVariant(s.rosterSize) : QVariant(QString());
     case ClientColumn:
-        return s.clientSoftware;
+        return s.client();
     case AddressColumn:
         return peerText(s);
     case TlsColumn:
@@ -311,6 +318,8 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
         return formatBytes(s.bytesIn);
     case BytesOutColumn:
         return formatBytes(s.bytesOut);
+    case RttColumn:
+        return s.rttMs >= 0 ? tr("%1 ms").arg(s.rttMs) : QString();
     default:
         return {};
     }
@@ -338,6 +347,8 @@ std::optional<qint64> SessionTableModel::numericSortKey(const SessionSnapshot &s
         return qint64(s.stanzasOut);
     case BytesInColumn:
         return qint64(s.bytesIn);
+    case RttColumn:
+        return s.rttMs;   // -1 (none yet) sorts first
     case BytesOutColumn:
         return qint64(s.bytesOut);
     default:

@@ -37,6 +37,7 @@ public:
         StanzasOutColumn,
         BytesInColumn,
         BytesOutColumn,
+        RttColumn,              // round trip of the server's last answered ping
         ColumnCount
     };
     Q_ENUM(Column)

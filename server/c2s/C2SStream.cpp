@@ -169,7 +169,7 @@ void C2SStream::connectionDisconnected()
 {
     if (const Connection *conn = m_session->conn())
         qCDebug(lcC2s) << "session" << m_session->id() << "connection lost:" << conn->errorString();
-    m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s);
+    m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s, u"network"_s);
 }
 
 void C2SStream::fail(StreamError::Condition condition, const QString &text)
@@ -272,7 +272,7 @@ void C2SStream::sendFeatures()
 void C2SStream::streamClosed()
 {
     m_parser.stop();
-    m_context->sessions->destroySession(m_session, std::nullopt, u"Stream closed by client"_s);
+    m_context->sessions->destroySession(m_session, std::nullopt, u"Stream closed by client"_s, u"client"_s);
 }
 
 void C2SStream::streamFailed(XmlStreamParser::Error error, const QString &text)

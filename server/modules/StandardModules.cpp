@@ -5,18 +5,24 @@
 #include "modules/BindModule.h"
 #include "modules/BlockingModule.h"
 #include "modules/CarbonsModule.h"
+#include "modules/ClientPingModule.h"
 #include "modules/ClientSoftwareModule.h"
+#include "modules/ClientVersionProbeModule.h"
 #include "modules/DiscoModule.h"
 #include "modules/MessageModule.h"
+#include "modules/NicknameModule.h"
 #include "modules/OfflineModule.h"
 #include "modules/PingModule.h"
 #include "modules/PresenceModule.h"
 #include "modules/RosterModule.h"
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
+#include "modules/SessionTimelineModule.h"
 #include "modules/StartTlsModule.h"
 #include "modules/VersionModule.h"
 #include "storage/RosterStore.h"
+
+using namespace Qt::StringLiterals;
 
 void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
 {
@@ -42,11 +48,24 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<OfflineModule>());
     host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
+
+    // The console's view of each session: the client's own version answer (XEP-0092), its
+    // nickname (XEP-0172), round trips of server pings (XEP-0199), the lifecycle timeline.
+    host.load(std::make_unique<ClientVersionProbeModule>());
+    host.load(std::make_unique<NicknameModule>());
+    host.load(std::make_unique<ClientPingModule>());
+    host.load(std::make_unique<SessionTimelineModule>());
 }
 
 ModuleOptions StandardModules::options()
 {
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
-    return {};
+    ModuleOptions options;
+    // ClientPingModule: seconds between server pings, 0 = none (max one day).
+    options.append({u"client_ping_interval"_s, ModuleOption::Type::Integer, 0, 86400});
+    // SessionTimelineModule: how long and how many closed sessions' timelines are kept.
+    options.append({u"timeline_keep_seconds"_s, ModuleOption::Type::Integer, 0, 7 * 86400});
+    options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
+    return options;
 }

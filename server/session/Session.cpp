@@ -145,6 +145,26 @@ void Session::setClientSoftware(const QString &software)
     markChanged();
 }
 
+void Session::setClientVersion(const QString &version)
+{
+    m_clientVersion = version;
+    markChanged();
+}
+
+void Session::setNickname(const QString &nickname)
+{
+    if (m_nickname == nickname)
+        return;
+    m_nickname = nickname;
+    markChanged();
+}
+
+void Session::setRoundTrip(int ms)
+{
+    m_rttMs = ms;
+    markChanged();
+}
+
 void Session::setSaslMechanism(const QString &mechanism)
 {
     m_saslMechanism = mechanism;
@@ -154,6 +174,7 @@ void Session::setSaslMechanism(const QString &mechanism)
 void Session::setEncrypted()
 {
     m_encrypted = true;
+    m_manager->onEncrypted(this);
     markChanged();
 }
 
@@ -199,6 +220,9 @@ SessionSnapshot Session::snapshot() const
     s.encrypted = m_encrypted;
     s.saslMechanism = m_saslMechanism;
     s.clientSoftware = m_clientSoftware;
+    s.clientVersion = m_clientVersion;
+    s.nickname = m_nickname;
+    s.rttMs = m_rttMs;
     s.available = isAvailable();
     s.interested = m_interested;
     if (isAvailable()) {

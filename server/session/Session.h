@@ -69,6 +69,10 @@ public:
     void setInterested(bool interested);
     void setRoster(std::shared_ptr<Roster> roster);
     void setClientSoftware(const QString &software);
+    void setClientVersion(const QString &version);     // XEP-0092 answer: "name version"
+    void setNickname(const QString &nickname);         // XEP-0172, from presence
+    void setRoundTrip(int ms);                         // last server ping's answer time
+    int roundTrip() const { return m_rttMs; }
     void setSaslMechanism(const QString &mechanism);
     void setEncrypted();
 
@@ -113,6 +117,9 @@ private:
     bool m_watched = false;
     QString m_saslMechanism;
     QString m_clientSoftware;
+    QString m_clientVersion;
+    QString m_nickname;
+    int m_rttMs = -1;
     QDateTime m_connectedSince;
     QDateTime m_lastActivity;
     quint64 m_stanzasIn = 0;
