@@ -176,7 +176,7 @@ QVariant PeopleModel::accountData(const Account &account, int column, int role) 
     case NameColumn: {
         const QString name = displayName(account);
         const QString who = name == account.username ? name : u"%1 (%2)"_s.arg(name, account.username);
-        return tr("%1 \u2014 %n device(s)", nullptr, devices).arg(who);
+        return devices == 1 ? tr("%1 \u2014 1 device").arg(who) : tr("%1 \u2014 %2 devices").arg(who).arg(devices);
     }
     case PresenceColumn:
         if (best == account.sessions.end())

@@ -11,6 +11,16 @@ PeopleView::PeopleView(PeopleModel *model, QWidget *parent)
     , m_model(model)
 {
     setObjectName(u"people"_s);
+    // Before setModel: the selection model moves the current row away from a row being
+    // removed in its own handler of this signal, and this one must see the row first.
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &parent, int first, int last) {
+                QModelIndex current = currentIndex().siblingAtColumn(0);
+                while (current.isValid() && current.parent() != parent)
+                    current = current.parent();
+                if (current.isValid() && current.row() >= first && current.row() <= last)
+                    m_removingCurrent = true;
+            });
     setModel(model);
     setUniformRowHeights(true);
     setAlternatingRowColors(true);
@@ -18,7 +28,7 @@ PeopleView::PeopleView(PeopleModel *model, QWidget *parent)
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setSelectionMode(QAbstractItemView::SingleSelection);
     header()->setStretchLastSection(true);
-    header()->resizeSection(PeopleModel::NameColumn, 260);
+    header()->resizeSection(PeopleModel::NameColumn, 300);
     header()->resizeSection(PeopleModel::PresenceColumn, 220);
     header()->resizeSection(PeopleModel::ClientColumn, 150);
     header()->resizeSection(PeopleModel::RttColumn, 60);
@@ -30,8 +40,11 @@ PeopleView::PeopleView(PeopleModel *model, QWidget *parent)
         for (int row = first; row <= last; ++row)
             expand(m_model->index(row, 0));
     });
-    connect(selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this] { Q_EMIT sessionSelected(currentSessionId()); });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, [this] { m_removingCurrent = false; });
+    connect(selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] {
+        if (!m_removingCurrent)
+            Q_EMIT sessionSelected(currentSessionId());
+    });
 }
 
 quint64 PeopleView::currentSessionId() const

@@ -23,4 +23,6 @@ Q_SIGNALS:
 
 private:
     PeopleModel *m_model;
+    // The current row is being removed: the details pane stays on the session that went.
+    bool m_removingCurrent = false;
 };

@@ -15,6 +15,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QSettings>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -123,24 +124,31 @@ void tst_ConsolePeople::peopleClientRttAndTimeline()
     QTRY_COMPARE_WITH_TIMEOUT(alice().siblingAtColumn(PeopleModel::PresenceColumn).data().toString(),
                               u"best Online, worst Away"_s, Timeout);
     // What the client answered to XEP-0092, in the people view and the table.
-    const auto device = [people, alice](int row, int column) { return people->index(row, column, alice()).data().toString(); };
-    QTRY_COMPARE_WITH_TIMEOUT(device(0, PeopleModel::ClientColumn), u"Slixmpp 1.8.3"_s, Timeout);
-    QTRY_COMPARE_WITH_TIMEOUT(device(1, PeopleModel::ClientColumn), u"Slixmpp 1.8.3"_s, Timeout);
-    QCOMPARE(device(0, PeopleModel::PresenceColumn), u"Online \u2014 Writing the quarterly report"_s);
-    QCOMPARE(device(1, PeopleModel::PresenceColumn), u"Away \u2014 On the train"_s);
-    // A round trip from the server's ping (every 2 s here).
-    QTRY_VERIFY_WITH_TIMEOUT(device(0, PeopleModel::RttColumn).endsWith(u" ms"_s), Timeout);
     SessionTableModel *table = m_window->sessionModel();
-    int laptopRow = -1;
-    for (int row = 0; row < table->rowCount(); ++row)
-        if (table->snapshotAt(row)->fullJid == laptop->jid())
-            laptopRow = row;
+    const auto idOf = [table](Client *c) {
+        for (int row = 0; row < table->rowCount(); ++row)
+            if (table->snapshotAt(row)->fullJid == c->jid())
+                return table->snapshotAt(row)->id;
+        return quint64(0);
+    };
+    const quint64 laptopId = idOf(laptop);
+    const quint64 phoneId = idOf(phone);
+    QVERIFY(laptopId && phoneId);
+    const auto device = [people](quint64 id, int column) {
+        return people->indexOfSession(id).siblingAtColumn(column).data().toString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(device(laptopId, PeopleModel::ClientColumn), u"Slixmpp 1.8.3"_s, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(device(phoneId, PeopleModel::ClientColumn), u"Slixmpp 1.8.3"_s, Timeout);
+    QCOMPARE(device(laptopId, PeopleModel::PresenceColumn), u"Online \u2014 Writing the quarterly report"_s);
+    QCOMPARE(device(phoneId, PeopleModel::PresenceColumn), u"Away \u2014 On the train"_s);
+    // A round trip from the server's ping (every 2 s here).
+    QTRY_VERIFY_WITH_TIMEOUT(device(laptopId, PeopleModel::RttColumn).endsWith(u" ms"_s), Timeout);
+    const int laptopRow = table->rowOf(laptopId);
     QVERIFY(laptopRow >= 0);
     QCOMPARE(table->index(laptopRow, SessionTableModel::ClientColumn).data().toString(), u"Slixmpp 1.8.3"_s);
     QCOMPARE(table->index(laptopRow, SessionTableModel::ShowColumn).data().toString(), u"Online"_s);
     QTRY_VERIFY_WITH_TIMEOUT(table->index(laptopRow, SessionTableModel::RttColumn).data().toString().endsWith(u" ms"_s),
                              Timeout);
-    const quint64 laptopId = table->snapshotAt(laptopRow)->id;
 
     // The People view with the laptop selected.
     m_window->tabs()->setCurrentIndex(0);
@@ -153,7 +161,13 @@ void tst_ConsolePeople::peopleClientRttAndTimeline()
     m_link.kickSession(laptopId, StreamError::Condition::PolicyViolation, u"Time to go home"_s);
     QTRY_VERIFY2_WITH_TIMEOUT(laptop->isGone(), qPrintable(laptop->log()), Timeout);
     TimelineView *timeline = m_window->detailsPane()->timelineView();
-    QTRY_VERIFY_WITH_TIMEOUT(timeline->timeline().closed, Timeout);
+    QTRY_VERIFY2_WITH_TIMEOUT(timeline->timeline().closed,
+                              qPrintable(u"details show session %1 (the laptop was %2); timeline of %3:\n%4"_s
+                                             .arg(m_window->detailsPane()->sessionId())
+                                             .arg(laptopId)
+                                             .arg(timeline->timeline().id)
+                                             .arg(timeline->lines().join(u"\n"_s))),
+                              Timeout);
     QStringList kinds;
     for (const TimelineStep &step : timeline->timeline().steps)
         kinds.append(step.kind);
@@ -171,6 +185,8 @@ void tst_ConsolePeople::peopleClientRttAndTimeline()
     QVERIFY2(all.contains(u"initial presence: available \u201cWriting the quarterly report\u201d"_s), qPrintable(all));
     QVERIFY2(all.contains(u"closed: by administrator: policy-violation \u2014 Time to go home"_s), qPrintable(all));
     m_window->detailsPane()->showTimeline();
+    if (auto *splitter = m_window->findChild<QSplitter *>(u"sessionSplitter"_s))
+        splitter->setSizes({760, 740});   // room for the details of each step
     saveShot(u"timeline.png"_s);
     // The person still has the phone.
     QTRY_COMPARE_WITH_TIMEOUT(people->rowCount(alice()), 1, Timeout);
