@@ -74,15 +74,16 @@ class ConsolePeopleTest(harness.unittest.IsolatedAsyncioTestCase):
         version.name = "aioxmpp-office"
         version.version = aioxmpp.__version__
         client.summon(aioxmpp.ping.PingService)
-        client.presence = aioxmpp.PresenceState(True, aioxmpp.PresenceShow.AWAY)
         connection = client.connected()
         await asyncio.wait_for(connection.__aenter__(), 20)
         try:
+            client.presence = aioxmpp.PresenceState(True, aioxmpp.PresenceShow.AWAY)
             await wait_for(lambda: (self.session("bob@localhost/aio") or {}).get("client")
                            == f"aioxmpp-office {aioxmpp.__version__}", timeout=15, what="aioxmpp's version answer")
             await wait_for(lambda: isinstance((self.session("bob@localhost/aio") or {}).get("rtt_ms"), int),
                            timeout=15, what="aioxmpp's pong")
-            self.assertEqual(self.session("bob@localhost/aio")["show"], "away")
+            await wait_for(lambda: (self.session("bob@localhost/aio") or {}).get("show") == "away",
+                           timeout=10, what="aioxmpp's away presence")
         finally:
             await asyncio.wait_for(connection.__aexit__(None, None, None), 10)
 
