@@ -77,8 +77,8 @@ void SessionTimelineModule::load(ModuleHost &host)
     using E = SessionManager::Event;
 
     host.hookSession(E::Opened, [this](Session *session) {
-        m_live.get(session).startMs = QDateTime::currentMSecsSinceEpoch();
-        record(session, u"connected"_s, peerOf(session) + (session->isDirectTls() ? u" (direct TLS)"_s : QString()));
+        // The address and port are written out when read (readable()).
+        record(session, u"connected"_s, session->isDirectTls() ? u"(direct TLS)"_s : QString());
     });
     host.hookSession(E::Encrypted, [this](Session *session) {
         const Connection *conn = session->conn();
@@ -88,14 +88,13 @@ void SessionTimelineModule::load(ModuleHost &host)
     // aborted once authentication succeeds.
     host.handleElement(SaslNs, [this](Stream &stream, const XmlElement &element) {
         if (element.name() == u"auth")
-            ++m_live.get(stream.session()).authAttempts;
+            ++m_authAttempts[stream.session()->id()];
         return false;
     }, ObserverPriority);
     host.hookSession(E::Authenticated, [this](Session *session) {
-        const Live *live = m_live.find(session);
-        const int failed = live ? qMax(0, live->authAttempts - 1) : 0;
-        record(session, u"authenticated"_s, u"%1 as %2, %3 before"_s.arg(
-            session->snapshot().saslMechanism, session->username(), plural(failed, u"failed attempt"_s, u"failed attempts"_s)));
+        const int failed = qMax(0, m_authAttempts.take(session->id()) - 1);
+        // Written out when read (readable()): "<mechanism> as <user>, <n> failed attempts before".
+        record(session, u"authenticated"_s, session->snapshot().saslMechanism + u'\x1f' + QString::number(failed));
     });
     host.handleElement(ClientNs, [this](Stream &stream, const XmlElement &element) {
         const XmlElement bind = element.firstChildElement(u"bind"_s, BindNs);
@@ -106,14 +105,14 @@ void SessionTimelineModule::load(ModuleHost &host)
         return false;
     }, ObserverPriority);
     host.hookSession(E::Bound, [this](Session *session) {
-        QString detail = session->resource();
+        QString detail;   // empty: the resource it asked for (readable() adds it)
         const bool asked = m_bindSession == session->id() && !m_bindRequested.isEmpty();
         if (m_replacedSession && m_replacedJid == session->fullJid().toString())
-            detail += u" (conflict: replaced session %1)"_s.arg(m_replacedSession);
+            detail = u"(conflict: replaced session %1)"_s.arg(m_replacedSession);
         else if (asked && Jid::prepareResource(m_bindRequested) != session->resource())
-            detail += u" (conflict: \u201c%1\u201d was taken, given a new resource)"_s.arg(m_bindRequested.left(MaxDetail));
+            detail = u"(conflict: \u201c%1\u201d was taken, given a new resource)"_s.arg(m_bindRequested.left(MaxDetail));
         else if (!asked)
-            detail += u" (chosen by the server)"_s;
+            detail = u"(chosen by the server)"_s;
         m_bindSession = m_replacedSession = 0;
         m_bindRequested.clear();
         m_replacedJid.clear();
@@ -134,7 +133,7 @@ void SessionTimelineModule::load(ModuleHost &host)
     }, ObserverPriority);
     host.hookIq(false, Target::Self, RosterNs, u"query"_s, [this](StanzaEvent &event) {
         if (event.origin && !event.origin->isInterested())
-            record(event.origin, u"roster"_s, u"requested (interested)"_s);
+            record(event.origin, u"roster"_s);   // readable(): "requested (interested)"
         return false;
     }, ObserverPriority);
     host.hookSession(E::Closed, [this](Session *session) {
@@ -151,6 +150,8 @@ void SessionTimelineModule::load(ModuleHost &host)
         record(session, u"closed"_s, detail);
         SessionTimeline kept = materialize(session);
         kept.closed = true;
+        m_live.remove(session->id());
+        m_authAttempts.remove(session->id());
         keep(std::move(kept));
     }, -1000);   // last: after the goodbyes other modules send
     // Stream management (XEP-0198) adds its two steps here:
@@ -171,19 +172,36 @@ int SessionTimelineModule::kindIndex(const QString &kind)
 
 void SessionTimelineModule::record(Session *session, const QString &kind, const QString &detail)
 {
-    Live &live = m_live.get(session);
-    if (live.startMs == 0)
-        live.startMs = QDateTime::currentMSecsSinceEpoch();
-    if (live.packed.size() > MaxPackedBytes && kind != u"closed")
+    Packed &packed = m_live[session->id()];
+    if (packed.size() > MaxPackedBytes && kind != u"closed")
         return;
+    const qint64 startMs = session->connectedSince().toMSecsSinceEpoch();
     const QByteArray text = detail.left(MaxDetail).toUtf8();
-    const quint32 offset = quint32(qBound<qint64>(0, QDateTime::currentMSecsSinceEpoch() - live.startMs, 0xffffffff));
+    const quint32 offset = quint32(qBound<qint64>(0, QDateTime::currentMSecsSinceEpoch() - startMs, 0xffffffff));
     QByteArray step;
     step.reserve(7 + text.size());
     QDataStream out(&step, QIODevice::WriteOnly);
     out << offset << quint8(kindIndex(kind)) << quint16(text.size());
     step += text;
-    live.packed += step;
+    packed += step;
+    packed.squeeze();   // a handful of steps per session: no room kept for more
+}
+
+QString SessionTimelineModule::readable(const QString &kind, const QString &stored, const SessionTimeline &timeline)
+{
+    const QString resource = timeline.jid.section(u'/', 1);
+    if (kind == u"authenticated") {
+        const int failed = stored.section(u'\x1f', 1).toInt();
+        return u"%1 as %2, %3 before"_s.arg(stored.section(u'\x1f', 0, 0), timeline.jid.section(u'@', 0, 0),
+                                           plural(failed, u"failed attempt"_s, u"failed attempts"_s));
+    }
+    if (kind == u"connected")
+        return stored.isEmpty() ? timeline.peer : timeline.peer + u' ' + stored;
+    if (kind == u"bound")
+        return stored.isEmpty() ? resource : resource + u' ' + stored;
+    if (kind == u"roster" && stored.isEmpty())
+        return u"requested (interested)"_s;
+    return stored;
 }
 
 SessionTimeline SessionTimelineModule::materialize(const Session *session) const
@@ -191,10 +209,12 @@ SessionTimeline SessionTimelineModule::materialize(const Session *session) const
     SessionTimeline timeline;
     timeline.id = session->id();
     timeline.jid = jidOf(session);
-    const Live *live = m_live.find(session);
-    if (!live)
+    timeline.peer = peerOf(session);
+    const auto live = m_live.constFind(session->id());
+    if (live == m_live.constEnd())
         return timeline;
-    QDataStream in(live->packed);
+    const qint64 startMs = session->connectedSince().toMSecsSinceEpoch();
+    QDataStream in(*live);
     while (!in.atEnd()) {
         quint32 offset = 0;
         quint8 kind = 0;
@@ -204,11 +224,9 @@ SessionTimeline SessionTimelineModule::materialize(const Session *session) const
         if (in.readRawData(text.data(), length) != length)
             break;
         TimelineStep step;
-        step.time = QDateTime::fromMSecsSinceEpoch(live->startMs + qint64(offset), Qt::UTC);
+        step.time = QDateTime::fromMSecsSinceEpoch(startMs + qint64(offset), Qt::UTC);
         step.kind = kind < m_kinds.size() ? m_kinds.at(kind) : u"?"_s;
-        step.detail = QString::fromUtf8(text);
-        if (step.kind == u"connected")
-            timeline.peer = step.detail.section(u' ', 0, 0);
+        step.detail = readable(step.kind, QString::fromUtf8(text), timeline);
         timeline.steps.append(step);
     }
     return timeline;

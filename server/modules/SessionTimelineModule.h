@@ -1,10 +1,10 @@
 #pragma once
 
 #include "host/Module.h"
-#include "session/SessionData.h"
 #include "session/SessionTimeline.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QStringList>
 #include <deque>
 
@@ -18,9 +18,11 @@ class Session;
 // timeline is kept for `timeline_keep_seconds` (default 1 hour) and at most
 // `timeline_keep_sessions` (default 1,000) sessions, so an admin can see why someone dropped.
 //
-// A live session's steps are packed into one byte array (a few dozen bytes per step, one
-// allocation per session); only kept timelines are held as readable values. A new lifecycle
-// event is one hook calling record(session, "kind", detail).
+// Idle sessions are most of a server's memory, so a live session's steps are packed into one
+// byte array (7 bytes per step plus its detail; details the session itself knows, such as the
+// resource or the user, are written out only when the timeline is read); only kept timelines
+// are held as readable values. A new lifecycle event is one hook calling
+// record(session, "kind", detail).
 class SessionTimelineModule final : public Module
 {
 public:
@@ -37,19 +39,17 @@ public:
     int keptCount() const { return int(m_kept.size()); }
 
 private:
-    struct Live
-    {
-        qint64 startMs = 0;
-        int authAttempts = 0;
-        QByteArray packed;   // steps: u32 ms since start, u8 kind, u16 length, UTF-8 detail
-    };
+    // Steps: u32 ms since the session connected, u8 kind, u16 length, UTF-8 detail.
+    using Packed = QByteArray;
     SessionTimeline materialize(const Session *session) const;
+    static QString readable(const QString &kind, const QString &stored, const SessionTimeline &timeline);
     void keep(SessionTimeline timeline);
     void prune() const;
     int kindIndex(const QString &kind);
 
     ModuleHost *m_host = nullptr;
-    SessionData<Live> m_live;
+    QHash<quint64, Packed> m_live;              // by session id
+    QHash<quint64, int> m_authAttempts;         // until authenticated
     QStringList m_kinds;                          // kind names by index
     mutable std::deque<SessionTimeline> m_kept;   // oldest first
     qint64 m_keepSeconds = 3600;
