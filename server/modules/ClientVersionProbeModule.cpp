@@ -32,6 +32,8 @@ void ClientVersionProbeModule::load(ModuleHost &host)
     m_queries = std::make_unique<ServerQueries>(host, u"version-"_s, [this](Session *session, const XmlElement &response,
                                                                             qint64) {
         const QString key = m_askedWithKey.take(session->id());
+        if (m_askedWithKey.isEmpty())
+            m_askedWithKey.squeeze();
         if (response.attribute(u"type"_s) != u"result")
             return;   // XEP-0092 unsupported: the caps node stays
         const XmlElement query = response.firstChildElement(u"query"_s, VersionNs);
@@ -70,6 +72,18 @@ void ClientVersionProbeModule::load(ModuleHost &host)
     m_batch.setSingleShot(true);
     m_batch.setInterval(BatchDelayMs);
     QObject::connect(&m_batch, &QTimer::timeout, [this] { flush(); });
+    // Clients that never answer (XEP-0092 is optional) are not waited for forever.
+    m_expiry.setSingleShot(true);
+    m_expiry.setInterval(AnswerWaitMs);
+    QObject::connect(&m_expiry, &QTimer::timeout, [this] {
+        m_queries->expire(AnswerWaitMs);
+        if (m_queries->waitingCount() == 0) {
+            m_askedWithKey.clear();
+            m_askedWithKey.squeeze();
+        } else {
+            m_expiry.start();
+        }
+    });
 }
 
 void ClientVersionProbeModule::flush()
@@ -88,4 +102,6 @@ void ClientVersionProbeModule::flush()
         m_askedWithKey.insert(it.key(), it.value());
         m_queries->ask(session, query);
     }
+    if (m_queries->waitingCount() > 0 && !m_expiry.isActive())
+        m_expiry.start();
 }

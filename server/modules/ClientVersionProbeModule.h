@@ -22,6 +22,7 @@ class ClientVersionProbeModule final : public Module
 public:
     static constexpr int BatchDelayMs = 1000;
     static constexpr int MaxCachedHashes = 1000;
+    static constexpr int AnswerWaitMs = 30000;   // then the caps node it is
 
     void load(ModuleHost &host) override;
 
@@ -38,4 +39,5 @@ private:
     QHash<quint64, QString> m_askedWithKey;   // waiting sessions' caps keys
     QHash<QString, QString> m_cache;          // caps key → "name version"
     QTimer m_batch;
+    QTimer m_expiry;
 };

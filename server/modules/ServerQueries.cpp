@@ -35,14 +35,15 @@ void ServerQueries::ask(Session *session, const XmlElement &payload)
 {
     if (!session || !session->isConnectedResource())
         return;
-    const QString id = m_prefix + QString::number(++m_next);
+    const quint64 serial = ++m_next;
+    const QString id = m_prefix + QString::number(serial);
     XmlElement iq(u"iq"_s);
     iq.setAttribute(u"type"_s, u"get"_s);
     iq.setAttribute(u"id"_s, id);
     iq.setAttribute(u"from"_s, m_host.domain());
     iq.setAttribute(u"to"_s, session->fullJid().toString());
     iq.appendChild(payload);
-    m_waiting.insert(session->id(), Waiting{id, nowMs()});
+    m_waiting.insert(session->id(), Waiting{serial, nowMs()});
     m_host.router().deliver(session, iq);
 }
 
@@ -57,10 +58,33 @@ qint64 ServerQueries::waitingSinceMs(const Session *session) const
     return it == m_waiting.constEnd() ? -1 : it->sentMs;
 }
 
+void ServerQueries::erase(QHash<quint64, Waiting>::iterator it)
+{
+    m_waiting.erase(it);
+    // A burst of logins asks thousands at once; the table must not stay that big.
+    if (m_waiting.isEmpty())
+        m_waiting.squeeze();
+}
+
 void ServerQueries::forget(const Session *session)
 {
-    if (session)
-        m_waiting.remove(session->id());
+    if (!session)
+        return;
+    if (const auto it = m_waiting.find(session->id()); it != m_waiting.end())
+        erase(it);
+}
+
+void ServerQueries::expire(qint64 ms)
+{
+    const qint64 before = nowMs() - ms;
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if (it->sentMs < before)
+            it = m_waiting.erase(it);
+        else
+            ++it;
+    }
+    if (m_waiting.isEmpty())
+        m_waiting.squeeze();
 }
 
 bool ServerQueries::consume(Session *origin, const XmlElement &stanza)
@@ -71,10 +95,10 @@ bool ServerQueries::consume(Session *origin, const XmlElement &stanza)
     if (type != u"result" && type != u"error")
         return false;
     const auto it = m_waiting.find(origin->id());
-    if (it == m_waiting.end() || it->id != stanza.attribute(u"id"_s))
+    if (it == m_waiting.end() || stanza.attribute(u"id"_s) != m_prefix + QString::number(it->serial))
         return false;
     const qint64 elapsed = nowMs() - it->sentMs;
-    m_waiting.erase(it);
+    erase(it);
     m_answer(origin, stanza, elapsed);
     return true;
 }

@@ -29,13 +29,16 @@ public:
     qint64 waitingSinceMs(const Session *session) const;   // -1 when not waiting
     int waitingCount() const { return int(m_waiting.size()); }
     void forget(const Session *session);
+    // Gives up on questions older than `ms` (a client that never answers).
+    void expire(qint64 ms);
 
 private:
     struct Waiting
     {
-        QString id;
+        quint64 serial;   // the id is the prefix and this number
         qint64 sentMs;
     };
+    void erase(QHash<quint64, Waiting>::iterator it);
     bool consume(Session *origin, const XmlElement &stanza);
 
     ModuleHost &m_host;
