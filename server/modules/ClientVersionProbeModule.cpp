@@ -59,18 +59,16 @@ void ClientVersionProbeModule::load(ModuleHost &host)
             session->setClientVersion(*cached);
             return false;
         }
-        m_due.insert(session->id(), key);
+        m_due.append({session->id(), key});
         if (!m_batch.isActive())
-            m_batch.start();
+            m_batch.start(BatchDelayMs);
         return false;
     }, Priority);
     host.hookSession(SessionManager::Event::Closed, [this](Session *session) {
-        m_due.remove(session->id());
-        m_askedWithKey.remove(session->id());
+        m_askedWithKey.remove(session->id());   // a due one is skipped by flush()
     });
 
     m_batch.setSingleShot(true);
-    m_batch.setInterval(BatchDelayMs);
     QObject::connect(&m_batch, &QTimer::timeout, [this] { flush(); });
     // Clients that never answer (XEP-0092 is optional) are not waited for forever.
     m_expiry.setSingleShot(true);
@@ -88,20 +86,26 @@ void ClientVersionProbeModule::load(ModuleHost &host)
 
 void ClientVersionProbeModule::flush()
 {
-    const QHash<quint64, QString> due = std::exchange(m_due, {});
     const XmlElement query(u"query"_s, VersionNs);
-    for (auto it = due.constBegin(); it != due.constEnd(); ++it) {
-        Session *session = m_host->sessions().session(it.key());
+    const qsizetype slice = qMin<qsizetype>(m_due.size(), MaxPerSlice);
+    for (qsizetype i = 0; i < slice; ++i) {
+        const auto &[id, key] = m_due.at(i);
+        Session *session = m_host->sessions().session(id);
         if (!session || session->isRetired() || !session->isAvailable())
             continue;
         // Another device with the same caps may have answered meanwhile.
-        if (const auto cached = m_cache.constFind(it.value()); !it->isEmpty() && cached != m_cache.constEnd()) {
+        if (const auto cached = m_cache.constFind(key); !key.isEmpty() && cached != m_cache.constEnd()) {
             session->setClientVersion(*cached);
             continue;
         }
-        m_askedWithKey.insert(it.key(), it.value());
+        m_askedWithKey.insert(id, key);
         m_queries->ask(session, query);
     }
+    m_due.remove(0, slice);
+    if (m_due.isEmpty())
+        m_due.squeeze();
+    else
+        m_batch.start(SliceIntervalMs);
     if (m_queries->waitingCount() > 0 && !m_expiry.isActive())
         m_expiry.start();
 }

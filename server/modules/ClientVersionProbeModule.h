@@ -21,12 +21,15 @@ class ClientVersionProbeModule final : public Module
 {
 public:
     static constexpr int BatchDelayMs = 1000;
+    // A burst of logins is asked in slices, so the server thread never stalls on it.
+    static constexpr int MaxPerSlice = 200;
+    static constexpr int SliceIntervalMs = 50;
     static constexpr int MaxCachedHashes = 1000;
     static constexpr int AnswerWaitMs = 30000;   // then the caps node it is
 
     void load(ModuleHost &host) override;
 
-    // Sends the queries that are due (the batch timer's; tests call it directly).
+    // Sends the next slice of due queries (the batch timer's; tests call it directly).
     void flush();
     int cachedHashes() const { return int(m_cache.size()); }
 
@@ -35,7 +38,7 @@ private:
 
     ModuleHost *m_host = nullptr;
     std::unique_ptr<ServerQueries> m_queries;
-    QHash<quint64, QString> m_due;            // session id → its caps key (may be empty)
+    QList<QPair<quint64, QString>> m_due;     // session id, its caps key (may be empty)
     QHash<quint64, QString> m_askedWithKey;   // waiting sessions' caps keys
     QHash<QString, QString> m_cache;          // caps key → "name version"
     QTimer m_batch;

@@ -156,6 +156,31 @@ private Q_SLOTS:
         QCOMPARE(versions()->cachedHashes(), 0);
     }
 
+    void aBurstIsAskedInSlices()
+    {
+        const int n = ClientVersionProbeModule::MaxPerSlice + 50;
+        QList<Session *> sessions;
+        for (int i = 0; i < n; ++i) {
+            sessions.append(m_make->bound(u"bob"_s, u"r%1"_s.arg(i)));
+            inject(sessions.last(), u"<presence/>"_s);
+        }
+        auto asked = [this, &sessions] {
+            int count = 0;
+            for (Session *s : std::as_const(sessions)) {
+                for (XmlElement e = expect(s); !e.isNull(); e = expect(s))
+                    count += e.firstChildElement(u"query"_s, VersionNs).isNull() ? 0 : 1;
+            }
+            return count;
+        };
+        m_sink->clear();
+        versions()->flush();
+        QCOMPARE(asked(), ClientVersionProbeModule::MaxPerSlice);
+        versions()->flush();
+        QCOMPARE(asked(), 50);
+        versions()->flush();
+        QCOMPARE(asked(), 0);
+    }
+
     void timelineRecordsEveryStepAndIsKeptAfterClose()
     {
         Session *laptop = m_make->bound(u"alice"_s, u"laptop"_s);
