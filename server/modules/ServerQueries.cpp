@@ -44,7 +44,8 @@ void ServerQueries::ask(Session *session, const XmlElement &payload)
     iq.setAttribute(u"to"_s, session->fullJid().toString());
     iq.appendChild(payload);
     m_waiting.insert(session->id(), Waiting{serial, nowMs()});
-    m_host.router().deliver(session, iq);
+    // Routed like any stanza from the server (pre-iq/full handlers, then delivery filters).
+    m_host.router().post(iq);
 }
 
 bool ServerQueries::isWaiting(const Session *session) const

@@ -10,10 +10,11 @@ class ModuleHost;
 class Session;
 
 // Iq requests the server itself sends to a bound client (XEP-0199 pings, XEP-0092 version
-// queries) and their answers. A request leaves through the router's delivery path like every
-// stanza; its answer (a result or an error, RFC 6120 §8.2.3) is matched by session and id in
-// pre-iq handlers that run ahead of every module and consumed there, so no other handler ever
-// sees it. One question per session is outstanding at a time; a session's entry goes with it.
+// queries) and their answers. A request is posted to the router like every stanza the server
+// sends (its pre- handlers, then delivery to the full JID through the filters); its answer (a
+// result or an error, RFC 6120 §8.2.3) is matched by session and id in pre-iq handlers that
+// run ahead of every module and consumed there, so no other handler ever sees it. One
+// question per session is outstanding at a time; a session's entry goes with it.
 class ServerQueries
 {
 public:
