@@ -147,15 +147,19 @@ void Session::setClientSoftware(const QString &software)
 
 void Session::setClientVersion(const QString &version)
 {
-    m_clientVersion = version;
+    if (!m_described)
+        m_described = std::make_unique<SelfDescription>();
+    m_described->clientVersion = version;
     markChanged();
 }
 
 void Session::setNickname(const QString &nickname)
 {
-    if (m_nickname == nickname)
+    if (m_described ? m_described->nickname == nickname : nickname.isEmpty())
         return;
-    m_nickname = nickname;
+    if (!m_described)
+        m_described = std::make_unique<SelfDescription>();
+    m_described->nickname = nickname;
     markChanged();
 }
 
@@ -220,8 +224,10 @@ SessionSnapshot Session::snapshot() const
     s.encrypted = m_encrypted;
     s.saslMechanism = m_saslMechanism;
     s.clientSoftware = m_clientSoftware;
-    s.clientVersion = m_clientVersion;
-    s.nickname = m_nickname;
+    if (m_described) {
+        s.clientVersion = m_described->clientVersion;
+        s.nickname = m_described->nickname;
+    }
     s.rttMs = m_rttMs;
     s.available = isAvailable();
     s.interested = m_interested;

@@ -117,8 +117,14 @@ private:
     bool m_watched = false;
     QString m_saslMechanism;
     QString m_clientSoftware;
-    QString m_clientVersion;
-    QString m_nickname;
+    // What the client told about itself (XEP-0092, XEP-0172): most idle sessions never say,
+    // so it costs a pointer until one does.
+    struct SelfDescription
+    {
+        QString clientVersion;
+        QString nickname;
+    };
+    std::unique_ptr<SelfDescription> m_described;
     int m_rttMs = -1;
     QDateTime m_connectedSince;
     QDateTime m_lastActivity;
