@@ -81,7 +81,9 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         "  invite list | invite revoke TOKEN\n"
         "  announce [--everyone] [--subject S] TEXT\n"
         "                             a message to everyone online (--everyone: offline users\n"
-        "                             too, at their next login)"_s);
+        "                             too, at their next login)\n"
+        "  timeline JID [--json]      the lifecycle of a JID's sessions, live and recently\n"
+        "                             closed: one line per step"_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s, u"Run the server without the console window."_s);
@@ -92,7 +94,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption c2sPort(u"c2s-port"_s, u"Client port, STARTTLS (default 5222; 0 picks one)."_s, u"N"_s);
     const QCommandLineOption c2sTlsPort(u"c2s-tls-port"_s, u"Direct TLS client port (default 5223; 0 picks one)."_s,
                                         u"N"_s);
-    const QCommandLineOption json(u"json"_s, u"sessions, lag: print JSON for scripts."_s);
+    const QCommandLineOption json(u"json"_s, u"sessions, lag, timeline: print JSON for scripts."_s);
     const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
     const QCommandLineOption keepOut(u"keep-out"_s, u"kick: refuse the account's logins for T (5m, 1h) or 'forever'."_s,
@@ -232,6 +234,8 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         out->mode = Mode::Invite;
     } else if (command == u"announce") {
         out->mode = Mode::Announce;
+    } else if (command == u"timeline") {
+        out->mode = Mode::Timeline;
     } else {
         err << "switchboard: unknown command '" << command << "' (see --help)\n";
         *exitCode = 2;

@@ -8,7 +8,7 @@
 // the file over the embedded defaults.
 struct CommandLine
 {
-    enum class Mode { Console, Headless, User, Sessions, Kick, Close, Lag, Invite, Announce };
+    enum class Mode { Console, Headless, User, Sessions, Kick, Close, Lag, Invite, Announce, Timeline };
 
     Mode mode = Mode::Console;
     ServerConfig config;

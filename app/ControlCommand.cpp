@@ -15,10 +15,38 @@ QString column(const QJsonObject &o, const QString &key)
     const QJsonValue v = o.value(key);
     return v.isString() ? v.toString() : QString::number(v.toDouble(), 'f', 0);
 }
+
+// One header per session, then one line per step: ISO time (UTC, milliseconds), kind, detail.
+int printTimelines(QTextStream &out, QTextStream &err, const QJsonObject &response, bool json)
+{
+    const QJsonArray timelines = response.value(u"timelines"_s).toArray();
+    if (json) {
+        out << QJsonDocument(timelines).toJson(QJsonDocument::Indented);
+        return 0;
+    }
+    if (timelines.isEmpty()) {
+        err << "switchboard: no live or recently closed session of that JID\n";
+        return 1;
+    }
+    for (const QJsonValue &v : timelines) {
+        const QJsonObject t = v.toObject();
+        const QString jid = t.value(u"jid"_s).toString();
+        out << "session " << t.value(u"id"_s).toInteger() << "  " << (jid.isEmpty() ? u"-"_s : jid) << "  "
+            << t.value(u"peer"_s).toString() << (t.value(u"closed"_s).toBool() ? "  (closed)" : "  (live)") << "\n";
+        const QJsonArray steps = t.value(u"steps"_s).toArray();
+        for (const QJsonValue &s : steps) {
+            const QJsonObject step = s.toObject();
+            out << "  " << step.value(u"time"_s).toString() << "  "
+                << step.value(u"kind"_s).toString().leftJustified(16) << "  " << step.value(u"detail"_s).toString() << "\n";
+        }
+    }
+    return 0;
+}
 } // namespace
 
-// `switchboard sessions [--json]`, `kick JID [--reason TEXT] [--keep-out T]`, `close JID`, `lag [--reset]`,
-// `announce [--everyone] [--subject S] TEXT`: one request to the running instance's control socket.
+// `switchboard sessions [--json]`, `timeline JID [--json]`, `kick JID [--reason TEXT] [--keep-out T]`,
+// `close JID`, `lag [--reset]`, `announce [--everyone] [--subject S] TEXT`: one request to the
+// running instance's control socket.
 int runControlCommand(const CommandLine &commandLine)
 {
     QTextStream out(stdout);
@@ -50,6 +78,14 @@ int runControlCommand(const CommandLine &commandLine)
         request.insert(u"body"_s, commandLine.arguments.join(u' '));
         request.insert(u"subject"_s, commandLine.subject);
         request.insert(u"everyone"_s, commandLine.everyone);
+        break;
+    case CommandLine::Mode::Timeline:
+        if (commandLine.arguments.size() != 1) {
+            err << "usage: switchboard timeline JID [--json]\n";
+            return 2;
+        }
+        request.insert(u"command"_s, u"timeline"_s);
+        request.insert(u"jid"_s, commandLine.arguments.constFirst());
         break;
     case CommandLine::Mode::Lag:
         request.insert(u"command"_s, u"lag"_s);
@@ -93,6 +129,8 @@ int runControlCommand(const CommandLine &commandLine)
         out << "announced to " << count << (count == 1 ? " user\n" : " users\n");
         return 0;
     }
+    if (commandLine.mode == CommandLine::Mode::Timeline)
+        return printTimelines(out, err, response, commandLine.json);
     if (commandLine.mode != CommandLine::Mode::Sessions) {
         const int count = response.value(u"count"_s).toInt();
         out << (commandLine.mode == CommandLine::Mode::Kick ? "kicked " : "closed ") << count

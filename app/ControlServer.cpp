@@ -103,6 +103,17 @@ QByteArray ControlServer::handle(const QByteArray &requestLine)
             response.insert(u"count"_s, m_server->admin()->announce(request.value(u"subject"_s).toString(), body,
                                                                     request.value(u"everyone"_s).toBool(), u"cli"_s));
         }
+    } else if (command == u"timeline") {
+        const QString jid = request.value(u"jid"_s).toString();
+        if (Jid::parse(jid).isNull()) {
+            response.insert(u"error"_s, u"'%1' is not a valid JID"_s.arg(jid));
+        } else {
+            QJsonArray timelines;
+            const auto found = m_server->sessionTimelines(jid);
+            for (const SessionTimeline &t : found)
+                timelines.append(SessionJson::toJson(t));
+            response.insert(u"timelines"_s, timelines);
+        }
     } else if (command == u"lag") {
         const EventLoopLag::Summary lag = m_server->eventLoopLag(request.value(u"reset"_s).toBool());
         response.insert(u"samples"_s, lag.samples);

@@ -1,5 +1,7 @@
 #include "SessionJson.h"
 
+#include <QJsonArray>
+
 using namespace Qt::StringLiterals;
 
 QString SessionJson::stateName(const SessionSnapshot &s)
@@ -18,6 +20,25 @@ QString SessionJson::stateName(const SessionSnapshot &s)
     return u"connected"_s;
 }
 
+QJsonObject SessionJson::toJson(const SessionTimeline &t)
+{
+    QJsonObject o;
+    o.insert(u"id"_s, qint64(t.id));
+    o.insert(u"jid"_s, t.jid);
+    o.insert(u"peer"_s, t.peer);
+    o.insert(u"closed"_s, t.closed);
+    QJsonArray steps;
+    for (const TimelineStep &step : t.steps) {
+        QJsonObject s;
+        s.insert(u"time"_s, step.time.toUTC().toString(Qt::ISODateWithMs));
+        s.insert(u"kind"_s, step.kind);
+        s.insert(u"detail"_s, step.detail);
+        steps.append(s);
+    }
+    o.insert(u"steps"_s, steps);
+    return o;
+}
+
 QJsonObject SessionJson::toJson(const SessionSnapshot &s)
 {
     QJsonObject o;
@@ -32,7 +53,8 @@ QJsonObject SessionJson::toJson(const SessionSnapshot &s)
     o.insert(u"tls_protocol"_s, s.tlsProtocol);
     o.insert(u"tls_cipher"_s, s.tlsCipher);
     o.insert(u"sasl_mechanism"_s, s.saslMechanism);
-    o.insert(u"client"_s, s.clientSoftware);
+    o.insert(u"client"_s, s.client());   // the XEP-0092 answer, else the caps node
+    o.insert(u"rtt_ms"_s, s.rttMs >= 0 ? QJsonValue(s.rttMs) : QJsonValue());   // null: no ping answered yet
     o.insert(u"available"_s, s.available);
     o.insert(u"interested"_s, s.interested);
     o.insert(u"show"_s, s.presenceShow);

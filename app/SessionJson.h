@@ -1,6 +1,7 @@
 #pragma once
 
 #include "session/SessionSnapshot.h"
+#include "session/SessionTimeline.h"
 
 #include <QJsonObject>
 
@@ -8,4 +9,6 @@
 namespace SessionJson {
 QJsonObject toJson(const SessionSnapshot &session);
 QString stateName(const SessionSnapshot &session);
+// `switchboard timeline JID --json`: id, jid, peer, closed, steps [{time, kind, detail}].
+QJsonObject toJson(const SessionTimeline &timeline);
 }

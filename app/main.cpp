@@ -79,7 +79,8 @@ int main(int argc, char **argv)
     case CommandLine::Mode::Sessions:
     case CommandLine::Mode::Kick:
     case CommandLine::Mode::Close:
-    case CommandLine::Mode::Lag: {
+    case CommandLine::Mode::Lag:
+    case CommandLine::Mode::Timeline: {
         QCoreApplication app(argc, argv);
         return runControlCommand(commandLine);
     }

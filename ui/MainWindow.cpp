@@ -5,6 +5,9 @@
 #include "InvitesTab.h"
 #include "AuditLogTab.h"
 #include "KickDialog.h"
+#include "PeopleModel.h"
+#include "PeopleView.h"
+#include "SecurityAlerts.h"
 #include "ServerLink.h"
 #include "ServerTab.h"
 #include "SessionDetailsPane.h"
@@ -86,6 +89,14 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     connect(m_model, &SessionTableModel::sessionsChanged, this, &MainWindow::onSessionsChanged);
     connect(m_model, &SessionTableModel::sessionsClosed, this, &MainWindow::onSessionsClosed);
     connect(m_link, &ServerLink::sessionsUpdated, m_model, &SessionTableModel::applyBatch);
+    connect(m_link, &ServerLink::sessionsUpdated, m_people, &PeopleModel::applyBatch);
+    m_alerts = new SecurityAlerts(this);
+    connect(m_link, &ServerLink::authLocksChanged, m_alerts, &SecurityAlerts::locksChanged);
+    connect(m_link, &ServerLink::statistics, m_alerts, &SecurityAlerts::statistics);
+    connect(m_alerts, &SecurityAlerts::alert, this, [this](const QString &title, const QString &text) {
+        if (m_tray && m_alertsAction->isChecked())
+            m_tray->showMessage(title, text);
+    });
     loadSessions();
 
     m_idleTimer = new QTimer(this);
@@ -109,6 +120,7 @@ void MainWindow::loadSessions()
     // then the snapshot replaces whatever they did.
     QCoreApplication::sendPostedEvents(m_link, QEvent::MetaCall);
     m_model->setSnapshots(sessions);
+    m_people->setSnapshots(sessions);
 }
 
 void MainWindow::buildActions()
@@ -215,7 +227,7 @@ void MainWindow::buildSessionsTab()
         {SessionTableModel::SaslColumn, 120},       {SessionTableModel::ConnectedSinceColumn, 120},
         {SessionTableModel::IdleColumn, 90},        {SessionTableModel::StanzasInColumn, 80},
         {SessionTableModel::StanzasOutColumn, 85},  {SessionTableModel::BytesInColumn, 80},
-        {SessionTableModel::BytesOutColumn, 80},
+        {SessionTableModel::BytesOutColumn, 80},     {SessionTableModel::RttColumn, 60},
     };
     for (const auto &[column, width] : widths)
         header->resizeSection(column, width);
@@ -237,7 +249,24 @@ void MainWindow::buildSessionsTab()
 
     m_splitter = new QSplitter(Qt::Horizontal, page);
     m_splitter->setObjectName(u"sessionSplitter"_s);
-    m_splitter->addWidget(m_view);
+    // The flat table and the people tree share the details pane.
+    m_people = new PeopleModel(this);
+    m_peopleView = new PeopleView(m_people, page);
+    connect(m_peopleView, &PeopleView::sessionSelected, this, [this](quint64 id) {
+        m_details->showSession(id, m_model->snapshotById(id));
+    });
+    m_sessionViews = new QTabWidget(page);
+    m_sessionViews->setObjectName(u"sessionViews"_s);
+    m_sessionViews->setDocumentMode(true);
+    m_sessionViews->addTab(m_view, tr("&Table"));
+    m_sessionViews->addTab(m_peopleView, tr("&People"));
+    connect(m_sessionViews, &QTabWidget::currentChanged, this, [this] {
+        if (m_sessionViews->currentWidget() == m_peopleView)
+            m_details->showSession(m_peopleView->currentSessionId(), m_model->snapshotById(m_peopleView->currentSessionId()));
+        else
+            onCurrentRowChanged();
+    });
+    m_splitter->addWidget(m_sessionViews);
     m_splitter->addWidget(m_details);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
@@ -284,6 +313,13 @@ void MainWindow::buildMenus()
     });
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addMenu(m_columnsMenu);
+    view->addSeparator();
+    m_alertsAction = view->addAction(tr("Tray &notifications for lock-outs and failed-login bursts"));
+    m_alertsAction->setObjectName(u"securityAlerts"_s);
+    m_alertsAction->setCheckable(true);
+    m_alertsAction->setChecked(consoleSettings().value(u"notifications/security"_s, false).toBool());
+    connect(m_alertsAction, &QAction::toggled, this,
+            [](bool on) { consoleSettings().setValue(u"notifications/security"_s, on); });
 
     QToolBar *toolbar = addToolBar(tr("Actions"));
     toolbar->setObjectName(u"actionsToolbar"_s);

@@ -7,6 +7,9 @@
 
 class AccountsTab;
 class AuditLogTab;
+class PeopleModel;
+class PeopleView;
+class SecurityAlerts;
 class QAction;
 class QComboBox;
 class QLabel;
@@ -48,6 +51,13 @@ public:
     QAction *kickUserAction() const { return m_kickUserAction; }
     QAction *disableAccountAction() const { return m_disableAction; }
     QMenu *columnsMenu() const { return m_columnsMenu; }
+    // The people tree beside the session table (same batches), and the tab pair holding both.
+    PeopleModel *peopleModel() const { return m_people; }
+    PeopleView *peopleView() const { return m_peopleView; }
+    QTabWidget *sessionViewTabs() const { return m_sessionViews; }
+    // Opt-in tray notifications for lock-outs and failed-login bursts (remembered).
+    QAction *securityAlertsAction() const { return m_alertsAction; }
+    SecurityAlerts *securityAlerts() const { return m_alerts; }
     QString summaryText() const;
 
     // Makes the session's row the current and only selected one; false if it is not shown.
@@ -107,6 +117,11 @@ private:
     QAction *m_kickUserAction = nullptr;
     QAction *m_disableAction = nullptr;
     QAction *m_quitAction = nullptr;
+    PeopleModel *m_people = nullptr;
+    PeopleView *m_peopleView = nullptr;
+    QTabWidget *m_sessionViews = nullptr;
+    SecurityAlerts *m_alerts = nullptr;
+    QAction *m_alertsAction = nullptr;
     QTimer *m_idleTimer = nullptr;
     QPointer<TrayIcon> m_tray;
     bool m_quitting = false;

@@ -22,6 +22,7 @@ ServerLink::ServerLink(QObject *parent)
     qRegisterMetaType<ServerStats>();
     qRegisterMetaType<AuditEntry>();
     qRegisterMetaType<SessionDetails>();
+    qRegisterMetaType<QList<AuthLock>>();
 }
 
 ServerLink::~ServerLink()
@@ -71,6 +72,7 @@ bool ServerLink::start(const ServerConfig &config, QString *error, ServerThreadH
     connect(server, &Server::auditAppended, this, &ServerLink::auditAppended);
     connect(server, &Server::accountsChanged, this, &ServerLink::accountsChanged);
     connect(server, &Server::sessionDetails, this, &ServerLink::sessionDetails);
+    connect(server, &Server::authLocksChanged, this, &ServerLink::authLocksChanged);
     server->moveToThread(thread);
     // Deleted in its own thread as the thread finishes.
     connect(thread, &QThread::finished, server, &QObject::deleteLater);

@@ -3,6 +3,7 @@
 #include "base/ServerConfig.h"
 #include "core/AdminService.h"
 #include "core/AdminTypes.h"
+#include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
 #include "storage/AuditLog.h"
@@ -77,6 +78,7 @@ Q_SIGNALS:
     void auditAppended(const AuditEntry &entry);
     void accountsChanged();
     void sessionDetails(const SessionDetails &details);
+    void authLocksChanged(const QList<AuthLock> &locks);
     void stopped();
 
 private:

@@ -2,6 +2,7 @@
 
 #include "ServerLink.h"
 #include "SessionTableModel.h"
+#include "TimelineView.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -26,11 +27,11 @@ namespace {
 constexpr int ConsoleCapacity = 500;
 constexpr int DetailsIntervalMs = 1000;
 
-// The seed's fields (shared/seed/session.txt), then what the console adds.
+// The session model's fields (docs/ARCHITECTURE.md), then what the console adds.
 const char *const SeedFields[] = {"conn", "notopen", "type", "username", "host", "resource", "full_jid",
                                   "priority", "presence", "interested", "roster"};
 const char *const ExtraFields[] = {"tls", "sasl", "client", "connected since", "last activity", "traffic",
-                                   "stream management"};
+                                   "stream management", "round trip"};
 
 QString typeName(SessionSnapshot::Type type)
 {
@@ -63,6 +64,7 @@ SessionDetailsPane::SessionDetailsPane(ServerLink *link, QWidget *parent)
     , m_tabs(new QTabWidget(this))
     , m_roster(new QTreeWidget(this))
     , m_others(new QTreeWidget(this))
+    , m_timeline(new TimelineView(this))
     , m_consoleView(new QPlainTextEdit(this))
     , m_pause(new QCheckBox(tr("&Pause"), this))
     , m_console(ConsoleCapacity)
@@ -118,6 +120,7 @@ SessionDetailsPane::SessionDetailsPane(ServerLink *link, QWidget *parent)
         Q_EMIT sessionActivated(item->data(0, Qt::UserRole).toULongLong());
     });
     m_tabs->addTab(m_others, tr("Other sessions"));
+    m_tabs->addTab(m_timeline, tr("Timeline"));
 
     // The XML console.
     auto *consoleWidget = new QWidget;
@@ -178,6 +181,7 @@ void SessionDetailsPane::showSession(quint64 id, const SessionSnapshot *snapshot
         m_consoleView->clear();
         m_roster->clear();
         m_others->clear();
+        m_timeline->setTimeline(SessionTimeline());
         for (QLabel *label : std::as_const(m_fields))
             label->clear();
         if (m_id) {
@@ -212,6 +216,8 @@ void SessionDetailsPane::sessionClosed()
         return;
     m_closed = true;
     m_detailsTimer->stop();
+    // Once more, for the timeline's closing step (the server keeps closed sessions' timelines).
+    m_link->requestSessionDetails(m_id);
     m_title->setText(tr("%1 (closed)").arg(m_title->text()));
 }
 
@@ -269,7 +275,8 @@ void SessionDetailsPane::fillFields(const SessionSnapshot &s)
     setField(u"roster"_s, bound ? tr("%n item(s)", nullptr, s.rosterSize) : nil());
     setField(u"tls"_s, s.encrypted ? tr("%1 %2").arg(s.tlsProtocol, s.tlsCipher) : tr("none"));
     setField(u"sasl"_s, s.saslMechanism.isEmpty() ? tr("—") : s.saslMechanism);
-    setField(u"client"_s, s.clientSoftware.isEmpty() ? tr("unknown") : s.clientSoftware);
+    setField(u"client"_s, s.client().isEmpty() ? tr("unknown") : s.client());
+    setField(u"round trip"_s, s.rttMs >= 0 ? tr("%1 ms (last server ping)").arg(s.rttMs) : tr("no ping answered yet"));
     setField(u"connected since"_s, s.connectedSince.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s));
     setField(u"last activity"_s, s.lastActivity.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s));
     setField(u"traffic"_s, tr("%1 stanzas in, %2 out; %3 in, %4 out")
@@ -287,8 +294,11 @@ void SessionDetailsPane::onDetails(const SessionDetails &details)
 {
     if (details.id != m_id || !m_id)
         return;
+    if (!details.timeline.isNull())
+        m_timeline->setTimeline(details.timeline);
     if (!details.found) {
-        sessionClosed();
+        if (!m_closed)
+            sessionClosed();
         return;
     }
     fillFields(details.snapshot);
@@ -324,6 +334,11 @@ void SessionDetailsPane::onDetails(const SessionDetails &details)
         row->setData(0, Qt::UserRole, QVariant::fromValue(other.id));
         m_others->addTopLevelItem(row);
     }
+}
+
+void SessionDetailsPane::showTimeline()
+{
+    m_tabs->setCurrentWidget(m_timeline);
 }
 
 void SessionDetailsPane::onTraffic(quint64 id, bool incoming, const QByteArray &data)

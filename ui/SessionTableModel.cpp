@@ -1,5 +1,7 @@
 #include "SessionTableModel.h"
 
+#include "PresenceText.h"
+
 #include <QHash>
 #include <QLocale>
 #include <QSet>
@@ -68,6 +70,10 @@ Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
         mask |= bit(M::BytesOutColumn);
     if (a.csiInactive != b.csiInactive || a.type != b.type)
         mask |= bit(M::CsiColumn);
+    if (a.clientVersion != b.clientVersion)
+        mask |= bit(M::ClientColumn);
+    if (a.rttMs != b.rttMs)
+        mask |= bit(M::RttColumn);
     return mask;
 }
 
@@ -175,6 +181,7 @@ QString SessionTableModel::columnName(Column column)
     case BytesInColumn: return tr("Bytes in");
     case BytesOutColumn: return tr("Bytes out");
     case CsiColumn: return tr("CSI");
+    case RttColumn: return tr("RTT");
     case ColumnCount: break;
     }
     return QString();
@@ -296,7 +303,7 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
     case ShowColumn:
         if (!s.available)
             return QString();
-        return s.presenceShow.isEmpty() ? tr("online") : s.presenceShow;
+        return PresenceText::show(s);
     case StatusColumn:
         return s.presenceStatus;
     case PriorityColumn:
@@ -306,7 +313,7 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
     case RosterColumn:
         return bound ? QVariant(s.rosterSize) : QVariant(QString());
     case ClientColumn:
-        return s.clientSoftware;
+        return s.client();
     case AddressColumn:
         return peerText(s);
     case TlsColumn:
@@ -333,6 +340,8 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
         return formatBytes(s.bytesOut);
     case CsiColumn:
         return bound ? (s.csiInactive ? tr("inactive") : tr("active")) : QString();
+    case RttColumn:
+        return s.rttMs >= 0 ? tr("%1 ms").arg(s.rttMs) : QString();
     default:
         return {};
     }
@@ -360,6 +369,8 @@ std::optional<qint64> SessionTableModel::numericSortKey(const SessionSnapshot &s
         return qint64(s.stanzasOut);
     case BytesInColumn:
         return qint64(s.bytesIn);
+    case RttColumn:
+        return s.rttMs;   // -1 (none yet) sorts first
     case BytesOutColumn:
         return qint64(s.bytesOut);
     case CsiColumn:

@@ -38,6 +38,7 @@ public:
         BytesInColumn,
         BytesOutColumn,
         CsiColumn,              // XEP-0352 client state: active / inactive
+        RttColumn,              // round trip of the server's last answered ping
         ColumnCount
     };
     Q_ENUM(Column)

@@ -179,7 +179,7 @@ void C2SStream::connectionDisconnected()
         deleteLater();
         return;
     }
-    m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s);
+    m_context->sessions->destroySession(m_session, std::nullopt, u"Connection closed by peer"_s, u"network"_s);
 }
 
 bool C2SStream::reattach(Session *hibernating)
@@ -303,7 +303,7 @@ void C2SStream::sendFeatures()
 void C2SStream::streamClosed()
 {
     m_parser.stop();
-    m_context->sessions->destroySession(m_session, std::nullopt, u"Stream closed by client"_s);
+    m_context->sessions->destroySession(m_session, std::nullopt, u"Stream closed by client"_s, u"client"_s);
 }
 
 void C2SStream::streamFailed(XmlStreamParser::Error error, const QString &text)

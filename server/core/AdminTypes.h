@@ -2,6 +2,7 @@
 
 #include "session/Roster.h"
 #include "session/SessionSnapshot.h"
+#include "session/SessionTimeline.h"
 
 #include <QDateTime>
 #include <QList>
@@ -46,6 +47,7 @@ struct ServerStats
     int connected = 0;              // connected resources (bound)
     int available = 0;
     int interested = 0;
+    quint64 failedLogins = 0;       // SASL failures since the start (the tray's burst alert)
 };
 
 // Everything the console's details pane shows about one session: the seed's fields, the
@@ -63,6 +65,7 @@ struct SessionDetails
     QList<RosterItem> roster;
     qint64 rosterVersion = 0;
     QList<SessionSnapshot> otherSessions;   // the same user's, any state
+    SessionTimeline timeline;       // also for a closed session while it is kept
 };
 
 Q_DECLARE_METATYPE(AccountInfo)

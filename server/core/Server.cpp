@@ -6,6 +6,7 @@
 #include "core/AdminService.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
+#include "modules/SessionTimelineModule.h"
 #include "modules/StandardModules.h"
 #include "net/Connection.h"
 #include "routing/StanzaRouter.h"
@@ -114,6 +115,7 @@ bool Server::start(QString *error)
     m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_database.get(), accountExists);
     m_host->setAdmin(m_admin.get());
     StandardModules::load(*m_host, &m_context);
+    m_timeline = m_host->find<SessionTimelineModule>();
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -187,7 +189,7 @@ void Server::kickSession(quint64 id, std::optional<StreamError::Condition> condi
         return;
     audit(condition ? u"kick (%1)"_s.arg(StreamError::conditionName(*condition)) : u"kick (no stream error)"_s,
           describeSession(id), reason);
-    m_sessions->destroySession(session, condition, reason);
+    m_sessions->destroySession(session, condition, reason, u"administrator"_s);
 }
 
 void Server::closeSession(quint64 id)
@@ -196,7 +198,7 @@ void Server::closeSession(quint64 id)
     if (!session)
         return;
     audit(u"close"_s, describeSession(id), QString());
-    m_sessions->destroySession(session, std::nullopt, u"Closed by the administrator"_s);
+    m_sessions->destroySession(session, std::nullopt, u"Closed by the administrator"_s, u"administrator"_s);
 }
 
 QList<quint64> Server::sessionIdsForJid(const QString &jidText) const
@@ -306,7 +308,7 @@ int Server::destroyUserSessions(const QString &username, StreamError::Condition 
     const auto all = m_sessions->allSessions();
     for (Session *s : all) {
         if (s->username() == username && !s->isRetired()) {
-            m_sessions->destroySession(s, condition, text);
+            m_sessions->destroySession(s, condition, text, u"administrator"_s);
             ++count;
         }
     }
@@ -440,6 +442,8 @@ void Server::requestSessionDetails(quint64 id)
     SessionDetails details;
     details.id = id;
     const Session *s = m_sessions ? m_sessions->session(id) : nullptr;
+    if (m_timeline)
+        details.timeline = m_timeline->timeline(id);
     if (!s || s->isRetired()) {
         Q_EMIT sessionDetails(details);
         return;
@@ -468,6 +472,11 @@ void Server::requestSessionDetails(quint64 id)
         }
     }
     Q_EMIT sessionDetails(details);
+}
+
+QList<SessionTimeline> Server::sessionTimelines(const QString &jid) const
+{
+    return m_timeline ? m_timeline->timelines(Jid::parse(jid)) : QList<SessionTimeline>();
 }
 
 QList<AuthLock> Server::authLocks() const
@@ -506,6 +515,7 @@ void Server::emitStatistics()
     stats.stanzasPerSecond = double(m_stanzasSinceTick) / seconds;
     m_stanzasSinceTick = 0;
     stats.connections = m_sessions->connectionCount();
+    stats.failedLogins = m_authThrottle ? m_authThrottle->failureTotal() : 0;
     stats.connected = m_sessions->connectedResourceCount();
     stats.available = int(m_sessions->availableResources().size());
     stats.interested = int(m_sessions->interestedResources().size());

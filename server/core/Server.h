@@ -27,6 +27,7 @@ class Database;
 class ModuleHost;
 class PlainDeriver;
 class SessionManager;
+class SessionTimelineModule;
 class StanzaRouter;
 class QTimer;
 
@@ -86,6 +87,9 @@ public:
     // Accounts and client addresses locked by failed logins (auth_lock_* settings), soonest
     // to expire first; authLocksChanged() tells when the list changes.
     Q_INVOKABLE QList<AuthLock> authLocks() const;
+    // The lifecycle timelines of a JID's sessions (a bare JID: all the user's), live and
+    // recently closed, oldest first (SessionTimelineModule).
+    Q_INVOKABLE QList<SessionTimeline> sessionTimelines(const QString &jid) const;
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).
@@ -132,6 +136,7 @@ private:
     std::unique_ptr<SessionManager> m_sessions;
     std::unique_ptr<StanzaRouter> m_router;
     std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
+    SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "host/Module.h"
 #include "routing/RouterEvent.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
@@ -57,6 +58,17 @@ public:
 
     // Keeps the module for the host's lifetime and calls its load().
     Module &load(std::unique_ptr<Module> module);
+    // The loaded module of type T, or null: for the server facade, which answers the console
+    // from a module's own state (the session timeline).
+    template<class T>
+    T *find() const
+    {
+        for (const auto &module : m_modules) {
+            if (auto *found = dynamic_cast<T *>(module.get()))
+                return found;
+        }
+        return nullptr;
+    }
 
     // --- stanzas (StanzaRouter documents the order) ---
     void hook(Event event, Handler handler, int priority = 0) { m_router->hook(event, std::move(handler), priority); }

@@ -5,17 +5,21 @@
 #include "modules/BindModule.h"
 #include "modules/BlockingModule.h"
 #include "modules/CarbonsModule.h"
+#include "modules/ClientPingModule.h"
 #include "modules/ClientSoftwareModule.h"
 #include "modules/CsiModule.h"
+#include "modules/ClientVersionProbeModule.h"
 #include "modules/DiscoModule.h"
 #include "modules/MamModule.h"
 #include "modules/MessageModule.h"
+#include "modules/NicknameModule.h"
 #include "modules/OfflineModule.h"
 #include "modules/PingModule.h"
 #include "modules/PresenceModule.h"
 #include "modules/RosterModule.h"
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
+#include "modules/SessionTimelineModule.h"
 #include "modules/StartTlsModule.h"
 #include "modules/StreamManagementModule.h"
 #include "modules/VersionModule.h"
@@ -62,6 +66,13 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
 
     // XEP-0198 stream management: acks, resumption, hibernating sessions.
     host.load(std::make_unique<StreamManagementModule>());
+
+    // The console's view of each session: the client's own version answer (XEP-0092), its
+    // nickname (XEP-0172), round trips of server pings (XEP-0199), the lifecycle timeline.
+    host.load(std::make_unique<ClientVersionProbeModule>());
+    host.load(std::make_unique<NicknameModule>());
+    host.load(std::make_unique<ClientPingModule>());
+    host.load(std::make_unique<SessionTimelineModule>());
 }
 
 ModuleOptions StandardModules::options()
@@ -85,5 +96,10 @@ ModuleOptions StandardModules::options()
     }
     options += MamModule::options();   // archive_expires_after, archive_fsync
     options += StreamManagementModule::options();   // sm_resume_timeout, sm_max_queue
+    // ClientPingModule: seconds between server pings, 0 = none (max one day).
+    options.append({u"client_ping_interval"_s, ModuleOption::Type::Integer, 0, 86400});
+    // SessionTimelineModule: how long and how many closed sessions' timelines are kept.
+    options.append({u"timeline_keep_seconds"_s, ModuleOption::Type::Integer, 0, 7 * 86400});
+    options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
     return options;
 }

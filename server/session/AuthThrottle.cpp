@@ -60,6 +60,7 @@ bool AuthThrottle::count(QHash<QString, Entry> &table, const QString &key, int t
 
 int AuthThrottle::recordFailure(const QString &username, const QHostAddress &address, bool countAccount)
 {
+    ++m_failureTotal;
     const qint64 t = now();
     int accountFailures = 0;
     int addressFailures = 0;

@@ -60,6 +60,8 @@ public:
 
     // Locks in force, soonest to expire first.
     QList<AuthLock> locks() const;
+    // Every failure ever counted (the console watches it for bursts).
+    quint64 failureTotal() const { return m_failureTotal; }
 
 Q_SIGNALS:
     // A lock started or ended; carries the locks now in force.
@@ -86,4 +88,5 @@ private:
     QHash<QString, Entry> m_addresses;
     qsizetype m_pruneAt = 1024;
     QTimer m_expiry;
+    quint64 m_failureTotal = 0;
 };

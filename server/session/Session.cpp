@@ -153,6 +153,30 @@ void Session::setCsiInactive(bool inactive)
     markChanged();
 }
 
+void Session::setClientVersion(const QString &version)
+{
+    if (!m_described)
+        m_described = std::make_unique<SelfDescription>();
+    m_described->clientVersion = version;
+    markChanged();
+}
+
+void Session::setNickname(const QString &nickname)
+{
+    if (m_described ? m_described->nickname == nickname : nickname.isEmpty())
+        return;
+    if (!m_described)
+        m_described = std::make_unique<SelfDescription>();
+    m_described->nickname = nickname;
+    markChanged();
+}
+
+void Session::setRoundTrip(int ms)
+{
+    m_rttMs = ms;
+    markChanged();
+}
+
 void Session::setSaslMechanism(const QString &mechanism)
 {
     m_saslMechanism = mechanism;
@@ -171,6 +195,7 @@ void Session::setStreamManagement(bool enabled, int unacknowledged)
 void Session::setEncrypted()
 {
     m_encrypted = true;
+    m_manager->onEncrypted(this);
     markChanged();
 }
 
@@ -217,6 +242,11 @@ SessionSnapshot Session::snapshot() const
     s.saslMechanism = m_saslMechanism;
     s.clientSoftware = m_clientSoftware;
     s.csiInactive = m_csiInactive;
+    if (m_described) {
+        s.clientVersion = m_described->clientVersion;
+        s.nickname = m_described->nickname;
+    }
+    s.rttMs = m_rttMs;
     s.available = isAvailable();
     s.interested = m_interested;
     if (isAvailable()) {

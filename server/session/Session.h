@@ -87,6 +87,10 @@ public:
     // XEP-0352 client state, set by the CSI module; shown by the console.
     void setCsiInactive(bool inactive);
     bool isCsiInactive() const { return m_csiInactive; }
+    void setClientVersion(const QString &version);     // XEP-0092 answer: "name version"
+    void setNickname(const QString &nickname);         // XEP-0172, from presence
+    void setRoundTrip(int ms);                         // last server ping's answer time
+    int roundTrip() const { return m_rttMs; }
     void setSaslMechanism(const QString &mechanism);
     void setEncrypted();
 
@@ -138,6 +142,15 @@ private:
     QString m_saslMechanism;
     QString m_clientSoftware;
     bool m_csiInactive = false;
+    // What the client told about itself (XEP-0092, XEP-0172): most idle sessions never say,
+    // so it costs a pointer until one does.
+    struct SelfDescription
+    {
+        QString clientVersion;
+        QString nickname;
+    };
+    std::unique_ptr<SelfDescription> m_described;
+    int m_rttMs = -1;
     QDateTime m_connectedSince;
     QDateTime m_lastActivity;
     quint64 m_stanzasIn = 0;

@@ -86,7 +86,7 @@ SessionManager::BindResult SessionManager::bindResource(Session *session, QStrin
 }
 
 void SessionManager::destroySession(Session *session, std::optional<StreamError::Condition> condition,
-                                    const QString &text)
+                                    const QString &text, const QString &by)
 {
     if (!session || session->m_retired || !m_byId.contains(session->id()))
         return;
@@ -94,9 +94,11 @@ void SessionManager::destroySession(Session *session, std::optional<StreamError:
     qCDebug(lcSessions) << "destroying session" << id << (text.isEmpty() ? QString() : text);
 
     // While the session is still indexed, features say goodbye on its behalf.
+    CloseReason outer = std::exchange(m_closing, CloseReason{by, condition, text});
     run(Event::Closed, session);
     if (std::exchange(session->m_hibernating, false))
         --m_hibernatingCount;
+    m_closing = std::move(outer);
 
     session->close(condition, text);
     session->m_retired = true;

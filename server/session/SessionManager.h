@@ -35,8 +35,10 @@ public:
     // Tells interested listeners (presence goes out on the user's behalf), removes the session
     // from every index, closes the stream with the optional error and retires the session so
     // that late sends are dropped. Safe to call twice.
+    // `by` says who or what ended it, for the session timeline ("client", "network",
+    // "administrator"; empty: the server itself).
     void destroySession(Session *session, std::optional<StreamError::Condition> condition = std::nullopt,
-                        const QString &text = QString());
+                        const QString &text = QString(), const QString &by = QString());
     // A bound session with a resume timeout (Session::setResumeTimeout) loses its connection
     // without ending: the connection is let go (no stream error), the session stays indexed,
     // available and interested, and is due to end resumeTimeout() seconds from now. Runs the
@@ -49,6 +51,15 @@ public:
     bool reattach(Session *hibernating, Session *fresh);
     // Sessions without a connection (hibernating), for the status bar.
     int hibernatingCount() const { return m_hibernatingCount; }
+
+    // Why the session being destroyed goes: valid while the Closed hooks run.
+    struct CloseReason
+    {
+        QString by;
+        std::optional<StreamError::Condition> condition;
+        QString text;
+    };
+    const CloseReason &closing() const { return m_closing; }
 
     // --- queries ---
     Session *session(quint64 id) const { return m_byId.value(id); }
@@ -74,10 +85,11 @@ public:
     //   Bound            a resource is bound (c2s; e.g. load the roster)
     //   PresenceChanged  the session became available or unavailable
     //   Closed           the session is going away, still indexed and able to send (e.g.
-    //                    unavailable presence on the user's behalf)
+    //                    unavailable presence on the user's behalf); closing() says why
     //   Hibernated       the connection is gone but the session stays (hibernate())
     //   Resumed          a new connection took over a hibernating session (reattach())
-    enum class Event { Opened, Authenticated, Bound, PresenceChanged, Closed, Hibernated, Resumed };
+    //   Encrypted        TLS is up (STARTTLS or direct TLS)
+    enum class Event { Opened, Authenticated, Bound, PresenceChanged, Closed, Hibernated, Resumed, Encrypted, Count };
     using SessionHook = std::function<void(Session *)>;
     void hook(Event event, SessionHook hook, int priority = 0);
 
@@ -88,6 +100,7 @@ public:
     void markDirty(Session *session);
     void onPresenceChanged(Session *session, bool wasAvailable);
     void onInterestedChanged(Session *session);
+    void onEncrypted(Session *session) { run(Event::Encrypted, session); }
     // A watched session's bytes: a direct call, no signal connection per session.
     void reportTraffic(quint64 sessionId, bool incoming, const QByteArray &data) { Q_EMIT traffic(sessionId, incoming, data); }
 
@@ -113,8 +126,9 @@ private:
         int priority;
         SessionHook hook;
     };
-    std::vector<HookEntry> m_hooks[7];
+    std::vector<HookEntry> m_hooks[int(Event::Count)];
     int m_hibernatingCount = 0;
+    CloseReason m_closing;
     void forgetUnauthenticated(Session *session);
     QHash<Session *, QString> m_unauthenticated;        // session → its address key
     QHash<QString, int> m_unauthenticatedByAddress;

@@ -44,6 +44,13 @@ struct SessionSnapshot
     QDateTime hibernatingUntil;
     bool sm = false;
     int smUnacked = 0;
+
+    // The console's people view and client/RTT columns (client version, nickname, ping modules).
+    QString clientVersion;       // XEP-0092 "name version"; empty when unknown
+    QString nickname;            // XEP-0172, as the client last announced it
+    int rttMs = -1;              // last answered server ping; -1 when none yet
+    // What the Client column shows: the version answer, else the caps node.
+    QString client() const { return clientVersion.isEmpty() ? clientSoftware : clientVersion; }
 };
 
 Q_DECLARE_METATYPE(SessionSnapshot)

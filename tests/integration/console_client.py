@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Client  # noqa: E402  (the lead's loopback-only slixmpp client)
@@ -42,11 +43,13 @@ async def main():
     parser.add_argument("--accept", action="store_true", help="answer subscription requests both ways")
     parser.add_argument("--caps", action="store_true", help="advertise an XEP-0115 caps node in presence")
     parser.add_argument("--sm", action="store_true", help="XEP-0198 with resumption; 'cut' and 'reconnect'")
+    parser.add_argument("--nick", help="announce this XEP-0172 nickname in presence")
+    parser.add_argument("--mechanism", help="the only SASL mechanism to use, e.g. SCRAM-SHA-256")
     parser.add_argument("--lifetime", type=float, default=100.0)
     args = parser.parse_args()
 
     loop = asyncio.get_running_loop()
-    client = Client(args.jid, args.password, args.port)
+    client = Client(args.jid, args.password, args.port, mechanism=args.mechanism)
     if args.caps:
         client.register_plugin("xep_0115")
     cut = {"pending": False}
@@ -131,7 +134,11 @@ async def main():
             if args.caps:
                 # slixmpp only adds <c/> once the verification string is computed.
                 await client["xep_0115"].update_caps(broadcast=False)
-            client.send_presence(pshow=show, pstatus=status)
+            presence = client.make_presence(pshow=show, pstatus=status)
+            if args.nick:
+                nick = ET.SubElement(presence.xml, "{http://jabber.org/protocol/nick}nick")
+                nick.text = args.nick
+            presence.send()
             emit("presence_sent")
         elif name == "roster":
             await client.get_roster(timeout=10)

@@ -323,7 +323,7 @@ void tst_MainWindow::rowsFollowTheClientThroughItsStates()
     alice->send(u"presence away Out to lunch"_s);
     QTRY_COMPARE_WITH_TIMEOUT(stateOf(u"alice@localhost/desk"_s), State::Available, Timeout);
     const int row = model()->rowOf(id);
-    QCOMPARE(model()->index(row, SessionTableModel::ShowColumn).data().toString(), u"away"_s);
+    QCOMPARE(model()->index(row, SessionTableModel::ShowColumn).data().toString(), u"Away"_s);
     QCOMPARE(model()->index(row, SessionTableModel::StatusColumn).data().toString(), u"Out to lunch"_s);
     // The client software, from the XEP-0115 caps node of its presence.
     QTRY_VERIFY_WITH_TIMEOUT(model()->snapshotById(id)->clientSoftware.contains(u"slixmpp"_s), Timeout);

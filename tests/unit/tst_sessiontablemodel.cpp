@@ -177,7 +177,7 @@ void tst_SessionTableModel::updatesAreRangesOfChangedColumns()
     QCOMPARE(log.changed, (QList<Range>{{10, 10}}));
     QVERIFY(log.columns[0].first <= SessionTableModel::StateColumn);
     QVERIFY(log.columns[0].second >= SessionTableModel::ShowColumn);
-    QCOMPARE(model.data(model.index(10, SessionTableModel::ShowColumn)).toString(), u"away"_s);
+    QCOMPARE(model.data(model.index(10, SessionTableModel::ShowColumn)).toString(), u"Away"_s);
     QCOMPARE(model.counts().available, 1);
 }
 
