@@ -82,6 +82,12 @@ public:
         m_identities.append({category, type, name});
     }
     void addItem(const QString &jid, const QString &name = QString()) { m_items.append({jid, name}); }
+    // Identities of every account besides account/registered (e.g. pubsub/pep, XEP-0163 §6.1).
+    void addAccountIdentity(const QString &category, const QString &type, const QString &name = QString())
+    {
+        m_accountIdentities.append({category, type, name});
+    }
+    const QList<Identity> &accountIdentities() const { return m_accountIdentities; }
     const QStringList &serverFeatures() const { return m_serverFeatures; }
     const QStringList &accountFeatures() const { return m_accountFeatures; }
     const QList<Identity> &identities() const { return m_identities; }
@@ -129,6 +135,7 @@ private:
     QStringList m_serverFeatures;
     QStringList m_accountFeatures;
     QList<Identity> m_identities;
+    QList<Identity> m_accountIdentities;
     QList<Item> m_items;
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;

@@ -9,6 +9,7 @@
 #include "modules/DiscoModule.h"
 #include "modules/MessageModule.h"
 #include "modules/OfflineModule.h"
+#include "modules/PepModule.h"
 #include "modules/PingModule.h"
 #include "modules/PresenceModule.h"
 #include "modules/RosterModule.h"
@@ -42,11 +43,17 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<OfflineModule>());
     host.load(std::make_unique<BlockingModule>());   // XEP-0191, its own table and filters
     host.load(std::make_unique<CarbonsModule>());   // XEP-0280
+
+    // Personal eventing (XEP-0163) and the modules built on it, through its PepService.
+    auto &pep = static_cast<PepModule &>(host.load(std::make_unique<PepModule>()));
+    (void)pep;
 }
 
 ModuleOptions StandardModules::options()
 {
     // The modules ported from before the module API keep their keys in ServerConfig
     // (offline_quota, max_roster_items); new modules list their options() here.
-    return {};
+    ModuleOptions all;
+    all += PepModule::options();
+    return all;
 }
