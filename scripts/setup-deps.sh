@@ -15,6 +15,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-slixmpp xvfb)
   packages+=(clang libclang-rt-14-dev)   # libFuzzer, ASan, UBSan (fuzz.libfuzzer, bench/fuzz.sh)
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
+  # OMEMO between two users' devices over PEP (XEP-0384), in the integration tests
+  packages+=(python3-omemo python3-twomemo python3-oldmemo python3-xmlschema)   # xmlschema: their XML helpers
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
   # xmpp.js (npm @xmpp/client, tests/npm) for the integration tests; npm may already come with
   # another Node.js package (nodejs from NodeSource bundles it).
