@@ -16,6 +16,7 @@
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
 #include "modules/StartTlsModule.h"
+#include "modules/VCardModule.h"
 #include "modules/VersionModule.h"
 #include "storage/RosterStore.h"
 
@@ -46,7 +47,7 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
 
     // Personal eventing (XEP-0163) and the modules built on it, through its PepService.
     auto &pep = static_cast<PepModule &>(host.load(std::make_unique<PepModule>()));
-    (void)pep;
+    host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
 }
 
 ModuleOptions StandardModules::options()
@@ -55,5 +56,6 @@ ModuleOptions StandardModules::options()
     // (offline_quota, max_roster_items); new modules list their options() here.
     ModuleOptions all;
     all += PepModule::options();
+    all += VCardModule::options();
     return all;
 }
