@@ -4,6 +4,7 @@
 #include "host/ModuleHost.h"
 #include "modules/BindModule.h"
 #include "modules/BlockingModule.h"
+#include "modules/BookmarksModule.h"
 #include "modules/CarbonsModule.h"
 #include "modules/ClientSoftwareModule.h"
 #include "modules/DiscoModule.h"
@@ -12,6 +13,7 @@
 #include "modules/PepModule.h"
 #include "modules/PingModule.h"
 #include "modules/PresenceModule.h"
+#include "modules/PrivateStorageModule.h"
 #include "modules/RosterModule.h"
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
@@ -48,6 +50,8 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     // Personal eventing (XEP-0163) and the modules built on it, through its PepService.
     auto &pep = static_cast<PepModule &>(host.load(std::make_unique<PepModule>()));
     host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
+    host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
+    host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
 }
 
 ModuleOptions StandardModules::options()
