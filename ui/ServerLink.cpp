@@ -176,3 +176,18 @@ void ServerLink::setWatched(quint64 id, bool watched)
 {
     post([id, watched](Server *s) { s->setSessionWatched(id, watched); });
 }
+
+UserProfile ServerLink::userProfile(const QString &user) const
+{
+    return query([&](Server *s) { return s->userProfile(user); }, UserProfile());
+}
+
+QHash<QString, QByteArray> ServerLink::accountAvatars() const
+{
+    return query([](Server *s) { return s->accountAvatars(); }, QHash<QString, QByteArray>());
+}
+
+QString ServerLink::deletePepNode(const QString &user, const QString &node)
+{
+    return query([&](Server *s) { return s->deletePepNode(user, node); }, u"the server is not running"_s);
+}

@@ -14,6 +14,7 @@ class QTabWidget;
 class QTimer;
 class QTreeWidget;
 class ServerLink;
+class UserProfileView;
 
 // The selected session in full: every field of the seed's session structure, the user's
 // roster and other sessions, and a live XML console of its traffic (the last 500 chunks,
@@ -38,6 +39,7 @@ public:
     QString fieldText(const QString &seedField) const;
     int rosterItemCount() const;
     int otherSessionCount() const;
+    const UserProfileView *profile() const { return m_profile; }
 
 Q_SIGNALS:
     // The user double-clicked one of the other sessions.
@@ -60,6 +62,7 @@ private:
     QTabWidget *m_tabs;
     QTreeWidget *m_roster;
     QTreeWidget *m_others;
+    UserProfileView *m_profile;    // the user's avatar, nickname, PEP nodes, OMEMO keys
     QPlainTextEdit *m_consoleView;
     QCheckBox *m_pause;
     XmlConsoleBuffer m_console;

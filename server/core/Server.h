@@ -82,6 +82,13 @@ public:
     // Accounts and client addresses locked by failed logins (auth_lock_* settings), soonest
     // to expire first; authLocksChanged() tells when the list changes.
     Q_INVOKABLE QList<AuthLock> authLocks() const;
+    // Personal eventing of one account (PEP nodes, avatar, nickname, OMEMO), for the console.
+    Q_INVOKABLE UserProfile userProfile(const QString &user) const;
+    // Every account's avatar image (XEP-0084 data), by username.
+    Q_INVOKABLE QHash<QString, QByteArray> accountAvatars() const;
+    // Deletes one PEP node of the user (its subscribers are told, XEP-0060 §8.4); audited.
+    // The error text, empty on success.
+    Q_INVOKABLE QString deletePepNode(const QString &user, const QString &node);
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).

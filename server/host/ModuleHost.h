@@ -11,6 +11,7 @@
 #include <QStringList>
 #include <functional>
 #include <memory>
+#include <typeindex>
 #include <vector>
 
 class Database;
@@ -112,6 +113,13 @@ public:
     // (table module_schema), each in its own transaction. False with *error on failure.
     bool migrate(const QString &module, const QStringList &steps, QString *error);
 
+    // Services one module offers others and the server's facade (e.g. PepService), by type;
+    // the provider keeps ownership. Null when no loaded module provides it.
+    template<class T>
+    void provide(T *service) { m_services.insert(std::type_index(typeid(T)), service); }
+    template<class T>
+    T *service() const { return static_cast<T *>(m_services.value(std::type_index(typeid(T)))); }
+
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
     const QString &domain() const { return m_router->domain(); }
@@ -139,4 +147,5 @@ private:
     QList<Item> m_items;
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
+    QHash<std::type_index, void *> m_services;
 };

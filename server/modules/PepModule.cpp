@@ -252,6 +252,7 @@ public:
     QList<Item> items(const QString &owner, const QString &node, int max) const override;
     void listen(const QString &node, Listener listener) override { m_listeners[node].append(std::move(listener)); }
     QList<NodeSummary> nodes(const QString &owner) const override;
+    QHash<QString, Item> latestOfEveryOwner(const QString &node) const override;
     bool deleteNode(const QString &owner, const QString &node) override;
 
     // Handlers
@@ -885,6 +886,15 @@ QList<PepService::NodeSummary> PepModule::State::nodes(const QString &owner) con
     return result;
 }
 
+QHash<QString, PepService::Item> PepModule::State::latestOfEveryOwner(const QString &node) const
+{
+    QHash<QString, Item> result;
+    const auto latest = m_store.latestOfEveryOwner(node);
+    for (auto it = latest.constBegin(); it != latest.constEnd(); ++it)
+        result.insert(it.key(), {it->id, it->publisher, StoredStanza::fromText(it->payload)});
+    return result;
+}
+
 bool PepModule::State::deleteNode(const QString &owner, const QString &node)
 {
     const auto config = configOf(owner, node);
@@ -1131,6 +1141,7 @@ void PepModule::load(ModuleHost &host)
 {
     m_state = std::make_unique<State>(host);
     State *s = m_state.get();
+    host.provide<PepService>(s);
     // XEP-0163 §6.1: the account is a PEP service; §7.1.5 and the features clients look for
     // before publishing (OMEMO clients refuse without publish-options).
     host.addAccountIdentity(u"pubsub"_s, u"pep"_s);

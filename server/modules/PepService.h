@@ -40,6 +40,8 @@ public:
     virtual QList<Item> items(const QString &owner, const QString &node, int max = -1) const = 0;
     virtual void listen(const QString &node, Listener listener) = 0;
     virtual QList<NodeSummary> nodes(const QString &owner) const = 0;
+    // The newest persisted item of `node` of every account that has one, by owner.
+    virtual QHash<QString, Item> latestOfEveryOwner(const QString &node) const = 0;
     // Deletes the node and tells subscribers (XEP-0060 §8.4).
     virtual bool deleteNode(const QString &owner, const QString &node) = 0;
 };

@@ -310,6 +310,18 @@ VCardModule::VCardModule(PepService &pep)
 
 VCardModule::~VCardModule() = default;
 
+XmlElement VCardModule::storedVCard(Database *database, const QString &username)
+{
+    if (!database || !database->isOpen())
+        return XmlElement();
+    QSqlQuery query(database->connection());
+    query.prepare(u"SELECT vcard FROM vcards WHERE username = ?"_s);
+    query.addBindValue(username);
+    if (!query.exec() || !query.next())
+        return XmlElement();
+    return StoredStanza::fromText(query.value(0).toString());
+}
+
 ModuleOptions VCardModule::options()
 {
     return {{u"vcard_max_bytes"_s, ModuleOption::Type::Integer, 1024, 64 * 1024 * 1024}};

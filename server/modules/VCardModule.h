@@ -5,7 +5,9 @@
 
 #include <memory>
 
+class Database;
 class PepService;
+class XmlElement;
 
 // vcard-temp (XEP-0054) and avatars kept as one (XEP-0398, user avatar to vCard conversion):
 // - get of the own vCard or of any account's, set of the own, stored in the module's table
@@ -24,6 +26,8 @@ public:
     void load(ModuleHost &host) override;
 
     static ModuleOptions options();
+    // The stored vcard-temp of `username` (for the console); null when none.
+    static XmlElement storedVCard(Database *database, const QString &username);
 
 private:
     class State;

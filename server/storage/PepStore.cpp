@@ -258,3 +258,19 @@ std::optional<QList<PepStore::Item>> PepStore::itemsById(const QString &owner, c
     }
     return result;
 }
+
+QHash<QString, PepStore::Item> PepStore::latestOfEveryOwner(const QString &node) const
+{
+    QHash<QString, Item> result;
+    if (!isOpen())
+        return result;
+    QSqlQuery query(m_database->connection());
+    query.prepare(u"SELECT owner, item_id, publisher, payload, MAX(seq) FROM pep_items WHERE node = ? GROUP BY owner"_s);
+    query.addBindValue(node);
+    if (!query.exec())
+        return result;
+    while (query.next())
+        result.insert(query.value(0).toString(), {query.value(1).toString(), query.value(2).toString(),
+                                                  query.value(3).toString(), query.value(4).toLongLong()});
+    return result;
+}

@@ -2,6 +2,7 @@
 
 #include "storage/Database.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -57,6 +58,9 @@ public:
                                      QString *error = nullptr) const;
     std::optional<QList<Item>> itemsById(const QString &owner, const QString &node, const QStringList &ids,
                                          QString *error = nullptr) const;
+
+    // The newest item of `node` of every owner that has one.
+    QHash<QString, Item> latestOfEveryOwner(const QString &node) const;
 
 private:
     Database *m_database;
