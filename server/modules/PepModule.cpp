@@ -16,6 +16,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
+#include <QTimer>
 #include <QUuid>
 #include <algorithm>
 #include <optional>
@@ -30,6 +31,7 @@ const QString ErrorsNs = u"http://jabber.org/protocol/pubsub#errors"_s;
 const QString DataNs = u"jabber:x:data"_s;
 const QString CapsNs = u"http://jabber.org/protocol/caps"_s;
 const QString InfoNs = u"http://jabber.org/protocol/disco#info"_s;
+const QString ItemsNs = u"http://jabber.org/protocol/disco#items"_s;
 const QString NodeConfigForm = u"http://jabber.org/protocol/pubsub#node_config"_s;
 const QString PublishOptionsForm = u"http://jabber.org/protocol/pubsub#publish-options"_s;
 const QString NotifySuffix = u"+notify"_s;
@@ -261,6 +263,7 @@ public:
     bool onOwnerGet(StanzaEvent &event);
     bool onOwnerSet(StanzaEvent &event);
     bool onForeignSet(StanzaEvent &event);
+    bool onDiscoItems(StanzaEvent &event);
     void onPresence(StanzaEvent &event);
     bool onDiscoResponse(StanzaEvent &event);
     void onClosed(Session *session);
@@ -324,6 +327,7 @@ private:
     QHash<QString, PendingQuery> m_pending;
     quint64 m_nextQuery = 1;
     SessionData<Interest> m_interest;
+    QObject m_context;   // deferred sends die with the module
 };
 
 PepModule::State::State(ModuleHost &host)
@@ -812,6 +816,33 @@ bool PepModule::State::onOwnerSet(StanzaEvent &event)
     return true;
 }
 
+// XEP-0060 §5.2: the nodes of an account that the requester may read.
+bool PepModule::State::onDiscoItems(StanzaEvent &event)
+{
+    const XmlElement query = event.stanza.firstChildElement(u"query"_s, ItemsNs);
+    const QString owner = event.to.node();
+    if (query.hasAttribute(u"node"_s) || !m_host.accountExists(owner))
+        return false;   // the disco module answers (or refuses) as before
+    std::optional<Owners> roster;
+    XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+    XmlElement answer(u"query"_s, ItemsNs);
+    const QString ownerJid = Jid::fromParts(owner, m_host.domain()).toString();
+    for (const PepStore::Node &n : m_store.nodes(owner)) {
+        const NodeConfig config = NodeConfig::fromJson(n.config);
+        if (!roster && config.accessModel != u"open")
+            roster = rosterOf(owner);
+        if (access(owner, config, event.from, roster.value_or(Owners())) != Access::Allowed)
+            continue;
+        XmlElement item(u"item"_s, ItemsNs);
+        item.setAttribute(u"jid"_s, ownerJid);
+        item.setAttribute(u"node"_s, n.name);
+        answer.appendChild(item);
+    }
+    result.appendChild(answer);
+    reply(event, result);
+    return true;
+}
+
 // --- PepService ---
 
 bool PepModule::State::publish(const QString &owner, const QString &node, const QString &itemId,
@@ -954,7 +985,14 @@ void PepModule::State::onPresence(StanzaEvent &event)
     XmlElement query(u"query"_s, InfoNs);
     query.setAttribute(u"node"_s, capsNode + u'#' + ver);
     iq.appendChild(query);
-    m_router.deliver(session, iq);
+    // After the presence itself has gone out (the presence module runs after this hook): the
+    // client sees its presence echo first, then the question.
+    const quint64 sessionId = session->id();
+    QTimer::singleShot(0, &m_context, [this, sessionId, iq] {
+        Session *target = m_sessions.session(sessionId);
+        if (target && !target->isRetired())
+            m_router.deliver(target, iq);
+    });
 }
 
 bool PepModule::State::onDiscoResponse(StanzaEvent &event)
@@ -1163,6 +1201,9 @@ void PepModule::load(ModuleHost &host)
     for (Target target : {Target::Self, Target::Bare})
         host.hookIq(false, target, PubsubNs, u"pubsub"_s, [s](StanzaEvent &e) { return s->onGet(e); });
     host.hookIq(false, Target::Self, OwnerNs, u"pubsub"_s, [s](StanzaEvent &e) { return s->onOwnerGet(e); });
+    // Ahead of the disco module's empty list of an account's items.
+    for (Target target : {Target::Self, Target::Bare})
+        host.hookIq(false, target, ItemsNs, u"query"_s, [s](StanzaEvent &e) { return s->onDiscoItems(e); }, 10);
     host.hookIq(true, Target::Self, OwnerNs, u"pubsub"_s, [s](StanzaEvent &e) { return s->onOwnerSet(e); });
     // Ahead of the presence module (which ends the event): learn the caps, pass the presence on.
     host.hook(Event::incoming(Kind::Presence, Target::Broadcast), [s](StanzaEvent &e) {

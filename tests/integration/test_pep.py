@@ -140,6 +140,13 @@ class PepTest(PepTestCase):
                                     to=ALICE), ("error", ("not-allowed", "closed-node")))
         kind, _ = await call(alice, "get", f"<pubsub xmlns='{PUBSUB_NS}'><items node='urn:test:w'/></pubsub>")
         self.assertEqual(kind, "result")
+        # XEP-0060 §5.2: disco#items lists the nodes each requester may read.
+        listed = await carol["xep_0030"].get_items(jid=ALICE, timeout=10)
+        self.assertEqual({i[1] for i in listed["disco_items"]["items"]}, {TUNE})
+        listed = await bob["xep_0030"].get_items(jid=ALICE, timeout=10)
+        self.assertEqual({i[1] for i in listed["disco_items"]["items"]}, {TUNE, MOOD})
+        listed = await alice["xep_0030"].get_items(jid=ALICE, timeout=10)
+        self.assertEqual({i[1] for i in listed["disco_items"]["items"]}, {TUNE, MOOD, "urn:test:r", "urn:test:w"})
         # Nobody but the owner publishes to a PEP service.
         self.assertEqual(await call(bob, "set", publish_xml(MOOD, "x", mood("intruder")), to=ALICE),
                          ("error", ("forbidden", None)))
