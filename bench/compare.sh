@@ -204,7 +204,7 @@ c2s_ports = { $port }
 c2s_direct_tls_ports = { }
 legacy_ssl_ports = { }
 network_backend = "epoll"
-modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"${prosody_extra_modules:-} }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "pep"; "vcard_legacy"; "private"; "bookmarks"; "mam"${prosody_extra_modules:-} }
 modules_disabled = { "s2s" }
 authentication = "internal_hashed"
 storage = "internal"
@@ -277,6 +277,9 @@ get() {  # get SERVER NAME KEY
 }
 
 for server in switchboard prosody; do
+  # Once per server: every login account publishes an avatar and an OMEMO bundle (XEP-0084,
+  # XEP-0384), so that the login runs meet servers holding PEP data for each user.
+  run_load $server pepseed headless --scenario pep-seed --users $login_n
   run_load $server login headless --scenario login --users $login_n --probe probe
   run_load $server scram headless --scenario login --users $scram_n --mechanism SCRAM-SHA-1
   run_load $server starttls headless --scenario login --users $tls_n --starttls

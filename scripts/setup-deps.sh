@@ -18,6 +18,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(zbar-tools)   # test_invites decodes the invitation's QR code with zbarimg
   packages+=(python3-nbxmpp)    # Gajim's library: CSI and MAM tests (brings python3-gi)
+  # OMEMO between two users' devices over PEP (XEP-0384), in the integration tests
+  packages+=(python3-omemo python3-twomemo python3-oldmemo python3-xmlschema)   # xmlschema: their XML helpers
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback
   # xmpp.js (npm @xmpp/client, tests/npm) for the integration tests; npm may already come with
   # another Node.js package (nodejs from NodeSource bundles it).

@@ -6,9 +6,11 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPixmap>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -111,6 +113,7 @@ void AccountsTab::refresh()
 {
     const QString current = selectedUser();
     const QList<AccountInfo> accounts = m_link->accounts();
+    const QHash<QString, QByteArray> avatars = m_link->accountAvatars();   // XEP-0084 pictures
     m_list->setSortingEnabled(false);
     m_list->clear();
     for (const AccountInfo &account : accounts) {
@@ -125,6 +128,11 @@ void AccountsTab::refresh()
         item->setData(AccountCreated, Qt::UserRole, keptOut);
         if (account.disabled || keptOut)
             item->setForeground(AccountStatus, QColor(0xb0, 0x30, 0x30));
+        if (const auto avatar = avatars.constFind(account.username); avatar != avatars.constEnd()) {
+            QPixmap picture;
+            if (picture.loadFromData(*avatar))
+                item->setIcon(AccountJid, QIcon(picture));
+        }
         m_list->addTopLevelItem(item);
         if (account.username == current)
             m_list->setCurrentItem(item);

@@ -220,3 +220,18 @@ int ServerLink::announce(const QString &subject, const QString &body, bool every
 {
     return query([&](Server *s) { return s->admin()->announce(subject, body, everyone, u"console"_s); }, -1);
 }
+
+UserProfile ServerLink::userProfile(const QString &user) const
+{
+    return query([&](Server *s) { return s->userProfile(user); }, UserProfile());
+}
+
+QHash<QString, QByteArray> ServerLink::accountAvatars() const
+{
+    return query([](Server *s) { return s->accountAvatars(); }, QHash<QString, QByteArray>());
+}
+
+QString ServerLink::deletePepNode(const QString &user, const QString &node)
+{
+    return query([&](Server *s) { return s->deletePepNode(user, node); }, u"the server is not running"_s);
+}

@@ -51,6 +51,11 @@ public:
     QString setPassword(const QString &user, const QString &password);
     QString setAccountDisabled(const QString &user, bool disabled, const QString &reason = QString());
 
+    // --- personal eventing (blocking) ---
+    UserProfile userProfile(const QString &user) const;
+    QHash<QString, QByteArray> accountAvatars() const;
+    QString deletePepNode(const QString &user, const QString &node);   // the error text, empty on success
+
     // --- session actions (queued, by id or JID) ---
     void kickSession(quint64 id, std::optional<StreamError::Condition> condition, const QString &reason);
     void closeSession(quint64 id);

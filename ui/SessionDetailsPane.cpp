@@ -3,6 +3,7 @@
 #include "ServerLink.h"
 #include "SessionTableModel.h"
 #include "TimelineView.h"
+#include "UserProfileView.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -65,6 +66,7 @@ SessionDetailsPane::SessionDetailsPane(ServerLink *link, QWidget *parent)
     , m_roster(new QTreeWidget(this))
     , m_others(new QTreeWidget(this))
     , m_timeline(new TimelineView(this))
+    , m_profile(new UserProfileView(link, this))
     , m_consoleView(new QPlainTextEdit(this))
     , m_pause(new QCheckBox(tr("&Pause"), this))
     , m_console(ConsoleCapacity)
@@ -121,6 +123,7 @@ SessionDetailsPane::SessionDetailsPane(ServerLink *link, QWidget *parent)
     });
     m_tabs->addTab(m_others, tr("Other sessions"));
     m_tabs->addTab(m_timeline, tr("Timeline"));
+    m_tabs->addTab(m_profile, tr("Profile"));
 
     // The XML console.
     auto *consoleWidget = new QWidget;
@@ -302,6 +305,7 @@ void SessionDetailsPane::onDetails(const SessionDetails &details)
         return;
     }
     fillFields(details.snapshot);
+    m_profile->showUser(details.snapshot.username);
     setField(u"type"_s, details.type);
     setField(u"notopen"_s, details.notopen ? u"true"_s : nil());
     setField(u"host"_s, details.host.isEmpty() ? nil() : details.host);

@@ -15,6 +15,7 @@ class QTimer;
 class QTreeWidget;
 class ServerLink;
 class TimelineView;
+class UserProfileView;
 
 // The selected session in full: every field of the seed's session structure, the user's
 // roster and other sessions, and a live XML console of its traffic (the last 500 chunks,
@@ -42,6 +43,7 @@ public:
     TimelineView *timelineView() const { return m_timeline; }
     // Shows the Timeline tab.
     void showTimeline();
+    const UserProfileView *profile() const { return m_profile; }
 
 Q_SIGNALS:
     // The user double-clicked one of the other sessions.
@@ -65,6 +67,7 @@ private:
     QTreeWidget *m_roster;
     QTreeWidget *m_others;
     TimelineView *m_timeline;
+    UserProfileView *m_profile;    // the user's avatar, nickname, PEP nodes, OMEMO keys
     QPlainTextEdit *m_consoleView;
     QCheckBox *m_pause;
     XmlConsoleBuffer m_console;

@@ -67,6 +67,8 @@ int Scenario::run()
         code = runMessages();
     else if (m_options.scenario == "presence")
         code = runPresence();
+    else if (m_options.scenario == "pep-seed")
+        code = runPepSeed();
     else
         std::fprintf(stderr, "sb-loadgen: unknown scenario %s\n", m_options.scenario.c_str());
     if (m_probe) {
@@ -142,6 +144,13 @@ void Scenario::element(Connection *c, const Connection::Element &element)
             if (m_sending && m_options.messageRate <= 0)
                 sendMessage(sender);
         }
+        return;
+    }
+    if (element.name == "iq" && element.attribute("id").substr(0, 4) == "pep-") {
+        if (element.attribute("type") == "result")
+            ++m_pepResults;
+        else
+            ++m_pepErrors;
         return;
     }
     if (element.name == "presence") {
@@ -539,4 +548,97 @@ int Scenario::runPresence()
         result("presence_storm_server_cpu_percent", 100.0 * (st1.cpuSeconds - st0.cpuSeconds) / seconds(t3 - t2));
     result("loadgen_cpu_percent_during_storm", 100.0 * loadgenCpu / std::max(1e-9, seconds(t3 - t2)));
     return loggedIn && initialSeen >= expected && stormReceived >= stormExpected ? 0 : 1;
+}
+
+// pep-seed: every account publishes, once, what a modern client keeps in PEP: an avatar
+// (XEP-0084 data and metadata) and an OMEMO device list and bundle (XEP-0384, the version
+// Conversations, Dino, Gajim and Profanity speak), each with publish-options as those clients
+// send them. The bench's login runs then meet servers that hold PEP data for every user.
+namespace {
+// A 1x1 PNG and its SHA-1.
+const char *const AvatarPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+const char *const AvatarSha1 = "4a5eb7171b58e08a6881721e3b43d5a44419a2be";
+const char *const OmemoNs = "eu.siacs.conversations.axolotl";
+
+std::string publishOptions(const std::string &accessModel, const std::string &maxItems)
+{
+    std::string x = "<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'>"
+                    "<value>http://jabber.org/protocol/pubsub#publish-options</value></field>"
+                    "<field var='pubsub#access_model'><value>" + accessModel + "</value></field>";
+    if (!maxItems.empty())
+        x += "<field var='pubsub#max_items'><value>" + maxItems + "</value></field>";
+    return x + "</x></publish-options>";
+}
+
+std::string publish(const std::string &id, const std::string &node, const std::string &itemId,
+                    const std::string &payload, const std::string &options)
+{
+    return "<iq type='set' id='" + id + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='" + node
+           + "'><item id='" + itemId + "'>" + payload + "</item></publish>" + options + "</pubsub></iq>";
+}
+
+// A key-sized base64 string that differs per user and key (the server never checks keys).
+std::string fakeKey(int user, int key)
+{
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "BQ%08d%08dAAAAAAAAAAAAAAAAAAAAAAAAAA=", user, key);
+    return buffer;
+}
+
+std::string bundle(int user)
+{
+    std::string b = std::string("<bundle xmlns='") + OmemoNs + "'><signedPreKeyPublic signedPreKeyId='1'>"
+                    + fakeKey(user, 0) + "</signedPreKeyPublic><signedPreKeySignature>" + fakeKey(user, 1)
+                    + fakeKey(user, 2) + "</signedPreKeySignature><identityKey>" + fakeKey(user, 3)
+                    + "</identityKey><prekeys>";
+    for (int k = 1; k <= 100; ++k)
+        b += "<preKeyPublic preKeyId='" + std::to_string(k) + "'>" + fakeKey(user, 100 + k) + "</preKeyPublic>";
+    return b + "</prekeys></bundle>";
+}
+} // namespace
+
+int Scenario::runPepSeed()
+{
+    const int n = m_options.users;
+    for (int i = 0; i < n; ++i)
+        m_connections.push_back(std::make_unique<Connection>(&m_loop, i, userName(m_options.prefix, i + 1),
+                                                             m_options.password));
+    const int64_t t0 = nowUs();
+    int64_t expected = 0;
+    // Logged in a window at a time; each connection publishes its four items as soon as it is
+    // online, so the writes overlap the logins.
+    for (int first = 0; first < n && !expired(); first += m_options.window) {
+        const int last = std::min(n, first + m_options.window);
+        loginRange(first, last, m_options.window, m_options.timeout);
+        for (int i = first; i < last; ++i) {
+            Connection *c = m_connections[size_t(i)].get();
+            if (!c->isOnline())
+                continue;
+            const int device = i + 1;
+            const std::string open = publishOptions("open", "");
+            c->send(publish("pep-1", "urn:xmpp:avatar:data", AvatarSha1,
+                            std::string("<data xmlns='urn:xmpp:avatar:data'>") + AvatarPng + "</data>", open));
+            c->send(publish("pep-2", "urn:xmpp:avatar:metadata", AvatarSha1,
+                            std::string("<metadata xmlns='urn:xmpp:avatar:metadata'><info id='") + AvatarSha1
+                                    + "' bytes='70' type='image/png' width='1' height='1'/></metadata>",
+                            open));
+            c->send(publish("pep-3", std::string(OmemoNs) + ".devicelist", "current",
+                            std::string("<list xmlns='") + OmemoNs + "'><device id='" + std::to_string(device)
+                                    + "'/></list>",
+                            open));
+            c->send(publish("pep-4", std::string(OmemoNs) + ".bundles:" + std::to_string(device), "current",
+                            bundle(device), publishOptions("open", "1")));
+            expected += 4;
+        }
+        const int64_t waitUntil = nowUs() + 60'000'000;
+        while (m_pepResults + m_pepErrors < expected && nowUs() < waitUntil && !expired())
+            spin(5);
+        closeAll();
+    }
+    result("pep_seed_users", n);
+    result("pep_seed_login_failures", m_failed);
+    result("pep_seed_published", double(m_pepResults));
+    result("pep_seed_refused", double(m_pepErrors));
+    result("pep_seed_s", seconds(nowUs() - t0));
+    return m_pepResults == int64_t(n) * 4 ? 0 : 1;
 }

@@ -11,7 +11,7 @@
 // The knobs of one run (see `sb-loadgen --help`).
 struct RunOptions
 {
-    std::string scenario = "login";     // login | messages | presence
+    std::string scenario = "login";     // login | messages | presence | pep-seed
     std::string prefix = "u";           // accounts <prefix>1 .. <prefix>N
     std::string password = "secret";
     int users = 1000;                   // login: N; presence: users
@@ -64,6 +64,7 @@ private:
     int runLogin();
     int runMessages();
     int runPresence();
+    int runPepSeed();
 
     void sendMessage(Connection *from);
     void sendPresenceUpdate(Connection *c);
@@ -87,6 +88,9 @@ private:
     bool m_sending = false;
     int64_t m_delivered = 0;
     std::vector<uint32_t> m_latencies;   // microseconds
+    // pep-seed
+    int64_t m_pepResults = 0;
+    int64_t m_pepErrors = 0;
     // presence
     int64_t m_presenceReceived = 0;
     int64_t m_presenceExpected = 0;

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"XMPP load generator for bench/compare.sh (loopback only).\n\n"
-        "  sb-loadgen run --port P --scenario login|messages|presence [options]\n"
+        "  sb-loadgen run --port P --scenario login|messages|presence|pep-seed [options]\n"
         "  sb-loadgen prosody-data --data-path DIR --users FILE [--roster FILE]\n\n"
         "Accounts are <prefix>1..<prefix>N with one password. Results are printed as\n"
         "'RESULT key value' lines; failures are summarised on stderr."_s);
@@ -36,7 +36,8 @@ int main(int argc, char **argv)
         {u"host"_s, u"Server address; must be a loopback address (default 127.0.0.1)."_s, u"ADDR"_s, u"127.0.0.1"_s},
         {u"port"_s, u"Client port (plain, STARTTLS offered)."_s, u"N"_s, u"5222"_s},
         {u"domain"_s, u"XMPP domain (default localhost)."_s, u"D"_s, u"localhost"_s},
-        {u"scenario"_s, u"login, messages or presence."_s, u"NAME"_s, u"login"_s},
+        {u"scenario"_s, u"login, messages, presence, or pep-seed (each account publishes an avatar and an OMEMO "
+                                 "bundle once)."_s, u"NAME"_s, u"login"_s},
         {u"prefix"_s, u"Account name prefix (default u)."_s, u"P"_s, u"u"_s},
         {u"password"_s, u"The accounts' password."_s, u"PW"_s, u"secret"_s},
         {u"users"_s, u"login/presence: number of accounts."_s, u"N"_s, u"1000"_s},

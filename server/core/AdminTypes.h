@@ -68,7 +68,29 @@ struct SessionDetails
     SessionTimeline timeline;       // also for a closed session while it is kept
 };
 
+// What one account publishes about itself (vCard, PEP), for the console's details pane.
+struct UserProfile
+{
+    struct Node
+    {
+        QString name;
+        int items = 0;
+        QString accessModel;
+    };
+    QString user;
+    QString nickname;          // PEP nick, else the vCard's NICKNAME, else its FN
+    QByteArray avatar;         // the image bytes (XEP-0084 data), empty when none
+    QList<Node> nodes;
+    // OMEMO (XEP-0384, both versions): a device list is published, bundles are published, and
+    // whether contacts may read them (access model open or presence).
+    bool omemoDeviceList = false;
+    bool omemoDeviceListReadable = false;
+    int omemoBundles = 0;
+    int omemoBundlesReadable = 0;
+};
+
 Q_DECLARE_METATYPE(AccountInfo)
+Q_DECLARE_METATYPE(UserProfile)
 Q_DECLARE_METATYPE(ServerInfo)
 Q_DECLARE_METATYPE(ServerStats)
 Q_DECLARE_METATYPE(SessionDetails)

@@ -7,7 +7,9 @@
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "modules/SessionTimelineModule.h"
+#include "modules/PepService.h"
 #include "modules/StandardModules.h"
+#include "modules/VCardModule.h"
 #include "net/Connection.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
@@ -525,4 +527,94 @@ void Server::emitStatistics()
             ++stats.unauthenticated;
     }
     Q_EMIT statistics(stats);
+}
+
+// --- personal eventing, for the console ---
+
+namespace {
+const QString AvatarData = u"urn:xmpp:avatar:data"_s;
+const QString AvatarMetadata = u"urn:xmpp:avatar:metadata"_s;
+
+bool readableByContacts(const QString &accessModel)
+{
+    return accessModel == u"open" || accessModel == u"presence";
+}
+
+QByteArray imageOf(const XmlElement &data)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(data.text().trimmed().toLatin1());
+    return decoded ? decoded.decoded : QByteArray();
+}
+} // namespace
+
+UserProfile Server::userProfile(const QString &user) const
+{
+    UserProfile profile;
+    QString error;
+    const QString username = m_accounts ? m_accounts->prepareUsername(user, &error) : QString();
+    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    if (username.isEmpty() || !pep)
+        return profile;
+    profile.user = username;
+    for (const PepService::NodeSummary &node : pep->nodes(username)) {
+        profile.nodes.append({node.name, node.items, node.accessModel});
+        const bool readable = readableByContacts(node.accessModel);
+        if (node.name == u"eu.siacs.conversations.axolotl.devicelist" || node.name == u"urn:xmpp:omemo:2:devices") {
+            profile.omemoDeviceList = profile.omemoDeviceList || node.items > 0;
+            profile.omemoDeviceListReadable = profile.omemoDeviceListReadable || (node.items > 0 && readable);
+        } else if (node.name.startsWith(u"eu.siacs.conversations.axolotl.bundles:"_s)
+                   || node.name == u"urn:xmpp:omemo:2:bundles") {
+            profile.omemoBundles += node.items;
+            profile.omemoBundlesReadable += readable ? node.items : 0;
+        }
+    }
+    const QList<PepService::Item> nick = pep->items(username, u"http://jabber.org/protocol/nick"_s, 1);
+    if (!nick.isEmpty())
+        profile.nickname = nick.first().payload.text().trimmed();
+    const XmlElement vcard = VCardModule::storedVCard(m_database.get(), username);
+    if (profile.nickname.isEmpty() && !vcard.isNull()) {
+        profile.nickname = vcard.childText(u"NICKNAME"_s, u"vcard-temp"_s).trimmed();
+        if (profile.nickname.isEmpty())
+            profile.nickname = vcard.childText(u"FN"_s, u"vcard-temp"_s).trimmed();
+    }
+    const QList<PepService::Item> metadata = pep->items(username, AvatarMetadata, 1);
+    const QString id = metadata.isEmpty() ? QString()
+                                          : metadata.first().payload.firstChildElement(u"info"_s).attribute(u"id"_s);
+    if (!id.isEmpty()) {
+        for (const PepService::Item &data : pep->items(username, AvatarData, -1)) {
+            if (data.id == id)
+                profile.avatar = imageOf(data.payload);
+        }
+    }
+    return profile;
+}
+
+QHash<QString, QByteArray> Server::accountAvatars() const
+{
+    QHash<QString, QByteArray> avatars;
+    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    if (!pep)
+        return avatars;
+    const QHash<QString, PepService::Item> latest = pep->latestOfEveryOwner(AvatarData);
+    for (auto it = latest.constBegin(); it != latest.constEnd(); ++it) {
+        const QByteArray image = imageOf(it->payload);
+        if (!image.isEmpty())
+            avatars.insert(it.key(), image);
+    }
+    return avatars;
+}
+
+QString Server::deletePepNode(const QString &user, const QString &node)
+{
+    QString error;
+    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    if (!m_accounts || !pep)
+        return u"the server is not running"_s;
+    const QString username = m_accounts->prepareUsername(user, &error);
+    if (username.isEmpty())
+        return error;
+    if (!pep->deleteNode(username, node))
+        return u"no node %1 of %2"_s.arg(node, username);
+    audit(u"delete PEP node"_s, username + u'@' + m_config.domain, node);
+    return QString();
 }

@@ -90,6 +90,13 @@ public:
     // The lifecycle timelines of a JID's sessions (a bare JID: all the user's), live and
     // recently closed, oldest first (SessionTimelineModule).
     Q_INVOKABLE QList<SessionTimeline> sessionTimelines(const QString &jid) const;
+    // Personal eventing of one account (PEP nodes, avatar, nickname, OMEMO), for the console.
+    Q_INVOKABLE UserProfile userProfile(const QString &user) const;
+    // Every account's avatar image (XEP-0084 data), by username.
+    Q_INVOKABLE QHash<QString, QByteArray> accountAvatars() const;
+    // Deletes one PEP node of the user (its subscribers are told, XEP-0060 §8.4); audited.
+    // The error text, empty on success.
+    Q_INVOKABLE QString deletePepNode(const QString &user, const QString &node);
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).

@@ -12,6 +12,7 @@
 #include <QStringList>
 #include <functional>
 #include <memory>
+#include <typeindex>
 #include <vector>
 
 class AdminActions;
@@ -95,6 +96,12 @@ public:
         m_identities.append({category, type, name});
     }
     void addItem(const QString &jid, const QString &name = QString()) { m_items.append({jid, name}); }
+    // Identities of every account besides account/registered (e.g. pubsub/pep, XEP-0163 §6.1).
+    void addAccountIdentity(const QString &category, const QString &type, const QString &name = QString())
+    {
+        m_accountIdentities.append({category, type, name});
+    }
+    const QList<Identity> &accountIdentities() const { return m_accountIdentities; }
     const QStringList &serverFeatures() const { return m_serverFeatures; }
     const QStringList &accountFeatures() const { return m_accountFeatures; }
     const QList<Identity> &identities() const { return m_identities; }
@@ -124,6 +131,12 @@ public:
     // (unit tests): those modules then stay silent.
     void setAdmin(AdminActions *admin) { m_admin = admin; }
     AdminActions *admin() const { return m_admin; }
+    // Services one module offers others and the server's facade (e.g. PepService), by type;
+    // the provider keeps ownership. Null when no loaded module provides it.
+    template<class T>
+    void provide(T *service) { m_services.insert(std::type_index(typeid(T)), service); }
+    template<class T>
+    T *service() const { return static_cast<T *>(m_services.value(std::type_index(typeid(T)))); }
 
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
@@ -149,7 +162,9 @@ private:
     QStringList m_serverFeatures;
     QStringList m_accountFeatures;
     QList<Identity> m_identities;
+    QList<Identity> m_accountIdentities;
     QList<Item> m_items;
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
+    QHash<std::type_index, void *> m_services;
 };

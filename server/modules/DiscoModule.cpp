@@ -72,12 +72,13 @@ void DiscoModule::load(ModuleHost &host)
         router.reply(event, itemsResult(event, h->items()));
         return true;
     });
-    // An account (bare JID) is a PEP-less "account/registered" entity for now.
+    // An account (bare JID) is an "account/registered" entity, plus what modules add (PEP).
     auto accountInfo = [&router, h](StanzaEvent &event) {
         if (!h->accountExists(event.to.node()))
             router.bounce(event, StanzaError::Condition::ServiceUnavailable);
         else
-            router.reply(event, infoResult(event, {{u"account"_s, u"registered"_s, QString()}}, h->accountFeatures()));
+            router.reply(event, infoResult(event, QList<ModuleHost::Identity>{{u"account"_s, u"registered"_s, QString()}}
+                                                          + h->accountIdentities(), h->accountFeatures()));
         return true;
     };
     auto accountItems = [&router, h](StanzaEvent &event) {

@@ -4,6 +4,7 @@
 #include "host/ModuleHost.h"
 #include "modules/BindModule.h"
 #include "modules/BlockingModule.h"
+#include "modules/BookmarksModule.h"
 #include "modules/CarbonsModule.h"
 #include "modules/ClientPingModule.h"
 #include "modules/ClientSoftwareModule.h"
@@ -14,14 +15,17 @@
 #include "modules/MessageModule.h"
 #include "modules/NicknameModule.h"
 #include "modules/OfflineModule.h"
+#include "modules/PepModule.h"
 #include "modules/PingModule.h"
 #include "modules/PresenceModule.h"
+#include "modules/PrivateStorageModule.h"
 #include "modules/RosterModule.h"
 #include "modules/RosterService.h"
 #include "modules/SaslModule.h"
 #include "modules/SessionTimelineModule.h"
 #include "modules/StartTlsModule.h"
 #include "modules/StreamManagementModule.h"
+#include "modules/VCardModule.h"
 #include "modules/VersionModule.h"
 // Invitations, registration and administration from clients
 #include "modules/AdHocModule.h"
@@ -73,6 +77,12 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<NicknameModule>());
     host.load(std::make_unique<ClientPingModule>());
     host.load(std::make_unique<SessionTimelineModule>());
+
+    // Personal eventing (XEP-0163) and the modules built on it, through its PepService.
+    auto &pep = static_cast<PepModule &>(host.load(std::make_unique<PepModule>()));
+    host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
+    host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
+    host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
 }
 
 ModuleOptions StandardModules::options()
@@ -102,4 +112,8 @@ ModuleOptions StandardModules::options()
     options.append({u"timeline_keep_seconds"_s, ModuleOption::Type::Integer, 0, 7 * 86400});
     options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
     return options;
+    ModuleOptions all;
+    all += PepModule::options();
+    all += VCardModule::options();
+    return all;
 }

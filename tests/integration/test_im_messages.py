@@ -109,8 +109,15 @@ class MessageTest(ImTestCase):
         await alice.plugin["xep_0199"].ping(jid=str(bob.boundjid), timeout=10)
         # §8.5.3.2.1: to a full JID that is not connected, service-unavailable.
         self.assertEqual(await iq_error(BOB + "/gone", "{urn:xmpp:ping}ping"), "service-unavailable")
-        # §8.5.2.1.3: the server answers for the account; no vCards yet.
-        self.assertEqual(await iq_error(BOB, "{vcard-temp}vCard"), "service-unavailable")
+        # §8.5.2.1.3: the server answers for the account: its vCard (XEP-0054, empty here), and
+        # service-unavailable for what it does not know; neither reaches bob's client.
+        iq = alice.Iq()
+        iq["type"] = "get"
+        iq["to"] = BOB
+        iq.xml.append(iq.xml.makeelement("{vcard-temp}vCard", {}))
+        answer = await iq.send(timeout=10)
+        self.assertEqual(answer["from"], BOB)
+        self.assertIsNotNone(answer.xml.find("{vcard-temp}vCard"))
         self.assertEqual(await iq_error(BOB, "{urn:example:unknown}query"), "service-unavailable")
         self.assertFalse([s for s in bob.received if s.xml.find("{vcard-temp}vCard") is not None])
 
