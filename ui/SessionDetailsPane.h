@@ -17,7 +17,7 @@ class ServerLink;
 class TimelineView;
 class UserProfileView;
 
-// The selected session in full: every field of the seed's session structure, the user's
+// The selected session in full: every field of the session model's structure, the user's
 // roster and other sessions, and a live XML console of its traffic (the last 500 chunks,
 // timestamped, SASL payloads redacted) with pause and copy.
 class SessionDetailsPane final : public QWidget

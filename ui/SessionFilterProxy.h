@@ -5,7 +5,7 @@
 class SessionTableModel;
 
 // Sorts the session table on the model's raw sort role and filters it by free text (JID, user,
-// peer address, client, status) and by the seed's sets. Numeric columns compare the snapshots'
+// peer address, client, status) and by the session model's sets. Numeric columns compare the snapshots'
 // numbers directly: every re-sorted row costs a binary search of the ten thousand, and two
 // QVariants per comparison were most of that.
 class SessionFilterProxy final : public QSortFilterProxyModel

@@ -52,7 +52,7 @@ public:
         BadgeTextRole,                 // QString, the state badge's text (badgeText)
     };
 
-    // Where a session stands in the seed's terms; a bound session shows the most advanced of
+    // Where a session stands in the session model's terms; a bound session shows the most advanced of
     // its sets (interested, then available, then connected).
     // Hibernating: bound, its connection lost, waiting to be resumed (XEP-0198); it stays in
     // the available and interested sets meanwhile.

@@ -8,7 +8,7 @@
 #include <QPixmap>
 #include <QStyledItemDelegate>
 
-// Paints the state column as a coloured badge (the seed's sets at a glance). A badge depends
+// Paints the state column as a coloured badge (the session model's sets at a glance). A badge depends
 // only on the state, the cell's size, the font and the device pixel ratio, so each one is
 // drawn once into a pixmap (antialiased path, metrics, text) and then only copied: a frame
 // shows dozens of them and redraws ten times a second under churn.

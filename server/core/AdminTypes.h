@@ -50,14 +50,14 @@ struct ServerStats
     quint64 failedLogins = 0;       // SASL failures since the start (the tray's burst alert)
 };
 
-// Everything the console's details pane shows about one session: the seed's fields, the
+// Everything the console's details pane shows about one session: the session model's fields, the
 // user's roster and the user's other sessions.
 struct SessionDetails
 {
     quint64 id = 0;
     bool found = false;
     SessionSnapshot snapshot;
-    QString type;                   // the seed's words: c2s_unauthed, c2s_unbound, c2s
+    QString type;                   // the session model's words: c2s_unauthed, c2s_unbound, c2s
     bool notopen = true;
     QString host;
     QString resource;

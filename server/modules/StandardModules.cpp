@@ -111,9 +111,7 @@ ModuleOptions StandardModules::options()
     // SessionTimelineModule: how long and how many closed sessions' timelines are kept.
     options.append({u"timeline_keep_seconds"_s, ModuleOption::Type::Integer, 0, 7 * 86400});
     options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
+    options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
+    options += VCardModule::options();   // vcard_max_bytes
     return options;
-    ModuleOptions all;
-    all += PepModule::options();
-    all += VCardModule::options();
-    return all;
 }

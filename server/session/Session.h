@@ -15,8 +15,8 @@
 class Connection;
 class SessionManager;
 
-// One client connection, with exactly the fields of Prosody's doc/session.txt (see
-// shared/seed/session.txt). State changes go through setters that tell the SessionManager,
+// One client connection, with exactly the fields of Prosody's doc/session.txt (the session
+// model in docs/ARCHITECTURE.md). State changes go through setters that tell the SessionManager,
 // which keeps the indices and the connected ⊇ available / connected ⊇ interested sets.
 class Session : public QObject
 {
@@ -30,7 +30,7 @@ public:
 
     quint64 id() const { return m_id; }
 
-    // --- the seed's fields ---
+    // --- the session model's fields ---
     Connection *conn() const { return m_conn; }   // null once the session has ended
     bool notopen() const { return m_notopen; }
     Type type() const { return m_type; }
@@ -44,7 +44,7 @@ public:
     bool interested() const { return m_interested; }
     const std::shared_ptr<Roster> &roster() const { return m_roster; }
 
-    // The seed's predicates.
+    // The session model's predicates.
     bool isConnectedResource() const { return !m_fullJid.isNull(); }
     bool isAvailable() const { return !m_presence.isNull(); }
     bool isInterested() const { return m_interested; }

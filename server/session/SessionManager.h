@@ -12,7 +12,7 @@
 #include <functional>
 
 // Owns every session (Prosody's sessionmanager): creates them, indexes them by id, full JID and
-// bare JID, keeps the seed's three sets (connected ⊇ available, connected ⊇ interested) and
+// bare JID, keeps the session model's three sets (connected ⊇ available, connected ⊇ interested) and
 // destroys them. Observers in other threads get value snapshots in batches, at most ten a
 // second, never pointers.
 class SessionManager : public QObject

@@ -616,7 +616,7 @@ void tst_MainWindow::columnsAreRemembered()
 
 void tst_MainWindow::renderScreenshot()
 {
-    // A few sessions in every state: the seed's sets at a glance.
+    // A few sessions in every state: the session model's sets at a glance.
     Client *alice = client(u"alice@localhost/desk"_s, u"alice-secret"_s, {u"--accept"_s, u"--caps"_s});
     Client *bob = client(u"bob@localhost/phone"_s, u"bob-secret"_s, {u"--accept"_s, u"--caps"_s});
     Client *carol = client(u"carol@localhost/laptop"_s, u"carol-secret"_s, {u"--caps"_s});

@@ -1,4 +1,4 @@
-// SessionManager keeps the seed's session model: indices by id, full and bare JID, the three
+// SessionManager keeps the session model: indices by id, full and bare JID, the three
 // nested sets (connected ⊇ available, connected ⊇ interested), the resource conflict policies,
 // and one batched snapshot signal.
 #include "net/Connection.h"
