@@ -279,7 +279,8 @@ get() {  # get SERVER NAME KEY
 for server in switchboard prosody; do
   # Once per server: every login account publishes an avatar and an OMEMO bundle (XEP-0084,
   # XEP-0384), so that the login runs meet servers holding PEP data for each user.
-  run_load $server pepseed headless --scenario pep-seed --users $login_n
+  # Prosody with the archive and PEP modules needed more than the usual 300 s for 10,000 users.
+  run_load $server pepseed headless --scenario pep-seed --users $login_n --timeout 1200
   run_load $server login headless --scenario login --users $login_n --probe probe
   run_load $server scram headless --scenario login --users $scram_n --mechanism SCRAM-SHA-1
   run_load $server starttls headless --scenario login --users $tls_n --starttls
