@@ -1,6 +1,7 @@
 #include "InviteCommand.h"
 
 #include "CommandLine.h"
+#include "UserCommand.h"
 #include "core/AccountService.h"
 #include "core/AdminService.h"
 #include "core/QrCode.h"
@@ -41,21 +42,10 @@ int runInviteCommand(const CommandLine &commandLine)
         return 2;
     }
     Database database;
+    const QString domain = openDataDirectory(commandLine, &database, err);
+    if (domain.isEmpty())
+        return 1;
     QString error;
-    if (!database.open(commandLine.config.dataDir, &error)) {
-        err << "switchboard: " << error << "\n";
-        return 1;
-    }
-    const QString domain = DomainRecord(&database).claim(commandLine.config.domain, &error);
-    if (domain.isEmpty()) {
-        err << "switchboard: " << error << "\n";
-        return 1;
-    }
-    if (domain != commandLine.config.domain && !commandLine.domainSource.isEmpty()) {
-        err << "switchboard: " << DomainRecord::mismatch(commandLine.config.dataDir, domain, commandLine.config.domain)
-            << "\n";
-        return 1;
-    }
     InviteStore invites(&database);
     if (!invites.ensureSchema(&error)) {
         err << "switchboard: " << error << "\n";

@@ -146,6 +146,29 @@ int importRoster(AccountService &accounts, Database *database, const QString &pa
 
 } // namespace
 
+QString openDataDirectory(const CommandLine &commandLine, Database *database, QTextStream &err)
+{
+    QString error;
+    if (!database->open(commandLine.config.dataDir, &error)) {
+        err << "switchboard: " << error << "\n";
+        return QString();
+    }
+    // The data directory's own domain; recorded here if this is the first program to open it.
+    const QString domain = DomainRecord(database).claim(commandLine.config.domain, &error);
+    if (domain.isEmpty()) {
+        err << "switchboard: " << error << "\n";
+        return QString();
+    }
+    if (domain != commandLine.config.domain && !commandLine.domainSource.isEmpty()) {
+        err << "switchboard: " << DomainRecord::mismatch(commandLine.config.dataDir, domain, commandLine.config.domain);
+        if (commandLine.domainSource != u"--domain")
+            err << " [" << commandLine.config.domain << " is set in " << commandLine.domainSource << "]";
+        err << "\n";
+        return QString();
+    }
+    return domain;
+}
+
 int runUserCommand(const CommandLine &commandLine)
 {
     QTextStream out(stdout);
@@ -163,24 +186,10 @@ int runUserCommand(const CommandLine &commandLine)
     }
 
     Database database;
+    const QString domain = openDataDirectory(commandLine, &database, err);
+    if (domain.isEmpty())
+        return 1;
     QString error;
-    if (!database.open(commandLine.config.dataDir, &error)) {
-        err << "switchboard: " << error << "\n";
-        return 1;
-    }
-    // The data directory's own domain; recorded here if this is the first program to open it.
-    const QString domain = DomainRecord(&database).claim(commandLine.config.domain, &error);
-    if (domain.isEmpty()) {
-        err << "switchboard: " << error << "\n";
-        return 1;
-    }
-    if (domain != commandLine.config.domain && !commandLine.domainSource.isEmpty()) {
-        err << "switchboard: " << DomainRecord::mismatch(commandLine.config.dataDir, domain, commandLine.config.domain);
-        if (commandLine.domainSource != u"--domain")
-            err << " [" << commandLine.config.domain << " is set in " << commandLine.domainSource << "]";
-        err << "\n";
-        return 1;
-    }
     AccountStore store(&database);
     AccountService accounts(&store, domain, commandLine.config.scramIterations);
 

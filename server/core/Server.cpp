@@ -7,6 +7,7 @@
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "modules/SessionTimelineModule.h"
+#include "modules/PepModule.h"
 #include "modules/PepService.h"
 #include "modules/StandardModules.h"
 #include "modules/VCardModule.h"
@@ -118,6 +119,8 @@ bool Server::start(QString *error)
     m_host->setAdmin(m_admin.get());
     StandardModules::load(*m_host, &m_context);
     m_timeline = m_host->find<SessionTimelineModule>();
+    if (auto *pep = m_host->find<PepModule>())
+        m_pep = &pep->service();
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -552,7 +555,7 @@ UserProfile Server::userProfile(const QString &user) const
     UserProfile profile;
     QString error;
     const QString username = m_accounts ? m_accounts->prepareUsername(user, &error) : QString();
-    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    PepService *const pep = m_pep;
     if (username.isEmpty() || !pep)
         return profile;
     profile.user = username;
@@ -592,7 +595,7 @@ UserProfile Server::userProfile(const QString &user) const
 QHash<QString, QByteArray> Server::accountAvatars() const
 {
     QHash<QString, QByteArray> avatars;
-    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    PepService *const pep = m_pep;
     if (!pep)
         return avatars;
     const QHash<QString, PepService::Item> latest = pep->latestOfEveryOwner(AvatarData);
@@ -607,7 +610,7 @@ QHash<QString, QByteArray> Server::accountAvatars() const
 QString Server::deletePepNode(const QString &user, const QString &node)
 {
     QString error;
-    PepService *pep = m_host ? m_host->service<PepService>() : nullptr;
+    PepService *const pep = m_pep;
     if (!m_accounts || !pep)
         return u"the server is not running"_s;
     const QString username = m_accounts->prepareUsername(user, &error);

@@ -27,6 +27,7 @@ class Database;
 class ModuleHost;
 class PlainDeriver;
 class SessionManager;
+class PepService;
 class SessionTimelineModule;
 class StanzaRouter;
 class QTimer;
@@ -144,6 +145,7 @@ private:
     std::unique_ptr<StanzaRouter> m_router;
     std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
+    PepService *m_pep = nullptr;                     // PEP's, for the console's profile view
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

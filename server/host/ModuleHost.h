@@ -12,7 +12,6 @@
 #include <QStringList>
 #include <functional>
 #include <memory>
-#include <typeindex>
 #include <vector>
 
 class AdminActions;
@@ -60,7 +59,7 @@ public:
     // Keeps the module for the host's lifetime and calls its load().
     Module &load(std::unique_ptr<Module> module);
     // The loaded module of type T, or null: for the server facade, which answers the console
-    // from a module's own state (the session timeline).
+    // from a module's own state (the session timeline, PEP).
     template<class T>
     T *find() const
     {
@@ -131,12 +130,6 @@ public:
     // (unit tests): those modules then stay silent.
     void setAdmin(AdminActions *admin) { m_admin = admin; }
     AdminActions *admin() const { return m_admin; }
-    // Services one module offers others and the server's facade (e.g. PepService), by type;
-    // the provider keeps ownership. Null when no loaded module provides it.
-    template<class T>
-    void provide(T *service) { m_services.insert(std::type_index(typeid(T)), service); }
-    template<class T>
-    T *service() const { return static_cast<T *>(m_services.value(std::type_index(typeid(T)))); }
 
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
@@ -166,5 +159,4 @@ private:
     QList<Item> m_items;
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
-    QHash<std::type_index, void *> m_services;
 };

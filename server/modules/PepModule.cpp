@@ -1179,7 +1179,6 @@ void PepModule::load(ModuleHost &host)
 {
     m_state = std::make_unique<State>(host);
     State *s = m_state.get();
-    host.provide<PepService>(s);
     // XEP-0163 §6.1: the account is a PEP service; §7.1.5 and the features clients look for
     // before publishing (OMEMO clients refuse without publish-options).
     host.addAccountIdentity(u"pubsub"_s, u"pep"_s);

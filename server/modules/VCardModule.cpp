@@ -158,8 +158,8 @@ std::optional<QString> VCardModule::State::hashOf(const QString &username)
         return *it;
     std::optional<QString> hash;
     if (m_ready) {
-        QSqlQuery query(m_database->connection());
-        query.prepare(u"SELECT photo_hash FROM vcards WHERE username = ?"_s);
+        CachedQuery cached = m_database->cachedQuery(u"SELECT photo_hash FROM vcards WHERE username = ?"_s);
+        QSqlQuery &query = *cached;
         query.addBindValue(username);
         if (query.exec() && query.next())
             hash = query.value(0).toString();

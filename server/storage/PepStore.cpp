@@ -72,8 +72,8 @@ std::optional<QString> PepStore::config(const QString &owner, const QString &nod
 {
     if (!isOpen())
         return std::nullopt;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT config FROM pep_nodes WHERE owner = ? AND node = ?"_s);
+    CachedQuery cached = m_database->cachedQuery(u"SELECT config FROM pep_nodes WHERE owner = ? AND node = ?"_s);
+    QSqlQuery &query = *cached;
     query.addBindValue(owner);
     query.addBindValue(node);
     if (!run(query, error) || !query.next())
@@ -86,9 +86,9 @@ QList<PepStore::Node> PepStore::nodes(const QString &owner, QString *error) cons
     QList<Node> result;
     if (!isOpen())
         return result;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT n.node, n.config, (SELECT COUNT(*) FROM pep_items i WHERE i.owner = n.owner AND i.node = n.node)"
+    CachedQuery cached = m_database->cachedQuery(u"SELECT n.node, n.config, (SELECT COUNT(*) FROM pep_items i WHERE i.owner = n.owner AND i.node = n.node)"
                   " FROM pep_nodes n WHERE n.owner = ? ORDER BY n.node"_s);
+    QSqlQuery &query = *cached;
     query.addBindValue(owner);
     if (!run(query, error))
         return result;
@@ -101,8 +101,8 @@ int PepStore::nodeCount(const QString &owner) const
 {
     if (!isOpen())
         return -1;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT COUNT(*) FROM pep_nodes WHERE owner = ?"_s);
+    CachedQuery cached = m_database->cachedQuery(u"SELECT COUNT(*) FROM pep_nodes WHERE owner = ?"_s);
+    QSqlQuery &query = *cached;
     query.addBindValue(owner);
     if (!query.exec() || !query.next())
         return -1;
@@ -225,9 +225,9 @@ std::optional<QList<PepStore::Item>> PepStore::items(const QString &owner, const
 {
     if (!isOpen())
         return std::nullopt;
-    QSqlQuery query(m_database->connection());
-    query.prepare(u"SELECT item_id, publisher, payload, seq FROM pep_items WHERE owner = ? AND node = ?"
+    CachedQuery cached = m_database->cachedQuery(u"SELECT item_id, publisher, payload, seq FROM pep_items WHERE owner = ? AND node = ?"
                   " ORDER BY seq DESC LIMIT ?"_s);
+    QSqlQuery &query = *cached;
     query.addBindValue(owner);
     query.addBindValue(node);
     query.addBindValue(max < 0 ? -1 : max);
