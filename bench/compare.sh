@@ -277,27 +277,28 @@ get() {  # get SERVER NAME KEY
 }
 
 # Seeding is not measured, and Prosody needs about ten minutes for 10,000 users' PEP items
-# (its file storage), so its seeded data directory is kept between runs (SB_BENCH_CACHE, by
-# default ~/.cache/switchboard-bench), under a key made of everything that shapes it: the
-# accounts, the rosters, the Prosody version and the pep-seed scenario's code. Switchboard seeds afresh.
+# (its file storage), so the PEP part of its seeded data directory (the pep* stores) is kept
+# between runs (SB_BENCH_CACHE, by default ~/.cache/switchboard-bench), under a key made of
+# everything that shapes it: the seeded accounts, the Prosody version and the pep-seed
+# scenario's code. Accounts and rosters are written afresh by every run. Switchboard seeds
+# through the protocol every time.
 seed_cache_dir=${SB_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-bench}
-seed_key=$(cat "$work/users.txt" "$work/roster.txt" \
-  <(awk '/^\/\/ pep-seed:/ { on = 1 } on { print } on && /^int Scenario::runPepSeed/ { last = 1 } last && /^}/ { exit }' \
-    "$root/bench/loadgen/Scenario.cpp") \
-  <(dpkg-query -W -f='${Version}' prosody 2>/dev/null || prosodyctl about 2>/dev/null | head -3) \
-  | sha256sum | cut -c1-16)
+seed_key=$( { echo "$login_n $password $domain"
+  awk '/^\/\/ pep-seed:/ { on = 1 } on { print } on && /^int Scenario::runPepSeed/ { last = 1 } last && /^}/ { exit }' \
+    "$root/bench/loadgen/Scenario.cpp"
+  dpkg-query -W -f='${Version}' prosody 2>/dev/null || prosodyctl about 2>/dev/null | head -3
+} | sha256sum | cut -c1-16)
 seed_pep() {  # seed_pep SERVER
-  local cached=$seed_cache_dir/prosody-pep-$seed_key.tar
+  local cached=$seed_cache_dir/prosody-pep-$seed_key.tar host_dir=$work/prosody-data/$domain
   if [[ $1 == prosody && -s $cached ]] && ! $smoke; then
     log "prosody: pepseed from the cache ($cached)"
-    rm -rf "$work/prosody-data" && mkdir -p "$work/prosody-data"
-    tar -xf "$cached" -C "$work/prosody-data"
+    mkdir -p "$host_dir" && tar -xf "$cached" -C "$host_dir"
     return
   fi
   run_load "$1" pepseed headless --scenario pep-seed --users $login_n --timeout 1200
   if [[ $1 == prosody ]] && ! $smoke && [[ $(get prosody pepseed pep_seed_published) == $((login_n * 4)) ]]; then
     mkdir -p "$seed_cache_dir"
-    tar -cf "$cached.part" -C "$work/prosody-data" . && mv "$cached.part" "$cached"
+    (cd "$host_dir" && tar -cf "$cached.part" pep*) && mv "$cached.part" "$cached"
   fi
 }
 
