@@ -8,7 +8,8 @@ packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev
           libexpat1-dev   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
-          libqrencode-dev)   # invitation QR codes (core/QrCode)
+          libqrencode-dev   # invitation QR codes (core/QrCode)
+          qt6-httpserver-dev qt6-websockets-dev)   # the HTTPS listener (http/HttpsListener)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi
