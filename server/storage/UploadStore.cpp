@@ -133,6 +133,11 @@ bool UploadStore::commit(UploadedFile *file, const QByteArray &bytes, QString *e
         *error = u"invalid upload id"_s;
         return false;
     }
+    // An id is stored once: never replace a file (the insert below would fail and take it along).
+    if (QFile::exists(path) || find(file->id)) {
+        *error = u"upload %1 exists"_s.arg(file->id);
+        return false;
+    }
     const QString temp = path + TempSuffix;
     QFile::remove(temp);
     if (!writeDurably(temp, bytes, error)) {
