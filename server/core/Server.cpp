@@ -4,6 +4,7 @@
 #include "c2s/C2SListener.h"
 #include "core/AccountService.h"
 #include "core/AdminService.h"
+#include "core/InvitePage.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "http/HttpsListener.h"
@@ -161,6 +162,7 @@ bool Server::startHttps(QString *error)
 {
     if (!m_https->wanted())
         return true;
+    serveInvitePages();
     const quint16 port = m_config.effectiveHttpsPort();
     QString why;
     if (!m_https->listen(m_config.bindAddress, port, m_identity, &why)) {
@@ -169,6 +171,36 @@ bool Server::startHttps(QString *error)
     }
     Q_EMIT listening(u"https"_s, m_config.bindAddress, m_https->serverPort());
     return true;
+}
+
+void Server::serveInvitePages()
+{
+    // XEP-0401 §5's landing page at URL_BASE/invite?TOKEN (or /invite/TOKEN): which app to
+    // install, and the button that opens the xmpp: link in it. Only valid invitations have one.
+    auto page = [this](const QHttpServerRequest &request, QHttpServerResponder &responder,
+                       const QRegularExpressionMatch &match) {
+        const QString token = match.hasCaptured(1) ? match.captured(1) : request.url().query();
+        const std::optional<Invite> invite = m_admin->inviteStore()->find(token);
+        QByteArray body;
+        auto status = QHttpServerResponder::StatusCode::Ok;
+        if (invite && invite->status() == Invite::Status::Valid) {
+            body = InvitePage::html(m_config.domain, invite->uri(m_config.domain), invite->username).toUtf8();
+        } else {
+            status = QHttpServerResponder::StatusCode::NotFound;
+            body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invitation</title></head>"
+                   "<body><p>This invitation is not valid (any more). Ask for a new one.</p></body></html>";
+        }
+        responder.writeStatusLine(status);
+        responder.writeHeader("Content-Type", "text/html; charset=utf-8");
+        responder.writeHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        responder.writeHeader("X-Content-Type-Options", "nosniff");
+        responder.writeHeader("Referrer-Policy", "no-referrer");   // the token is in the URL
+        responder.writeHeader("Cache-Control", "no-store");
+        responder.writeHeader("Content-Length", QByteArray::number(body.size()));
+        responder.writeBody(body);
+    };
+    m_https->addRoute(QHttpServerRequest::Method::Get, u"/invite"_s, page);
+    m_https->addRoute(QHttpServerRequest::Method::Get, u"/invite/([A-Za-z0-9_-]{1,64})"_s, page);
 }
 
 HttpsListener *Server::https() const

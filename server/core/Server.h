@@ -132,6 +132,7 @@ private:
 
     bool listen(C2SListener *listener, quint16 port, const QString &name, QString *error);
     bool startHttps(QString *error);
+    void serveInvitePages();
     QList<quint64> sessionIdsForJid(const QString &jid) const;
     void startAdminFeeds();
     void audit(const QString &action, const QString &target, const QString &reason);

@@ -211,6 +211,45 @@ class UploadTest(ServerTestCase):
         await self.slot(carol, "fits.bin", QUOTA - MAX_SIZE)
 
 
+class InvitePageTest(ServerTestCase):
+    """The invitation landing page (XEP-0401 §5) on the same HTTPS listener, and the link that
+    `switchboard invite create` prints under the xmpp: URI."""
+
+    async def test_invite_create_prints_the_page_and_it_is_served(self):
+        port = https_port(self.server)
+        result = self.server.run("--upload-port", "5281", "invite", "create")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertTrue(lines[0].startswith(f"xmpp:{DOMAIN}?register;preauth="), lines[0])
+        token = lines[0].split("preauth=")[1]
+        self.assertEqual(lines[1], f"https://{DOMAIN}:5281/invite?{token}")
+        # The same page on the port this server actually has.
+        r = await arequest(self.server, "GET", f"https://{DOMAIN}:{port}/invite?{token}")
+        self.assertEqual(r.status, 200)
+        self.assertIn("text/html", r.headers["content-type"])
+        page = r.body.decode()
+        self.assertIn(lines[0].replace("&", "&amp;").split(";")[0], page)
+        self.assertIn(token, page)
+        r = await arequest(self.server, "GET", f"https://{DOMAIN}:{port}/invite/{token}")
+        self.assertEqual(r.status, 200)
+        r = await arequest(self.server, "GET", f"https://{DOMAIN}:{port}/invite?{'A' * 24}")
+        self.assertEqual(r.status, 404)
+        revoked = self.server.run("invite", "revoke", token)
+        self.assertEqual(revoked.returncode, 0, revoked.stderr)
+        r = await arequest(self.server, "GET", f"https://{DOMAIN}:{port}/invite?{token}")
+        self.assertEqual(r.status, 404)
+        # Upload off and no invite_page_url: nothing serves a page, so none is printed.
+        result = self.server.run("--upload-port", "5281", "--config", self.off_config(), "invite", "create")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertFalse(any(line.startswith("https://") for line in result.stdout.splitlines()))
+
+    def off_config(self):
+        path = os.path.join(self.server.data_dir, "off.ini")
+        with open(path, "w") as f:
+            f.write("upload = false\n")
+        return path
+
+
 class UploadExpiryTest(ServerTestCase):
     server_config = "upload_expires_after = 3s\n"
 
