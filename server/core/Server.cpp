@@ -12,6 +12,7 @@
 #include "modules/PepModule.h"
 #include "modules/PepService.h"
 #include "modules/StandardModules.h"
+#include "modules/UploadModule.h"
 #include "modules/VCardModule.h"
 #include "net/Connection.h"
 #include "routing/StanzaRouter.h"
@@ -125,6 +126,7 @@ bool Server::start(QString *error)
     m_timeline = m_host->find<SessionTimelineModule>();
     if (auto *pep = m_host->find<PepModule>())
         m_pep = &pep->service();
+    m_upload = m_host->find<UploadModule>();
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -683,4 +685,32 @@ QString Server::deletePepNode(const QString &user, const QString &node)
         return u"no node %1 of %2"_s.arg(node, username);
     audit(u"delete PEP node"_s, username + u'@' + m_config.domain, node);
     return QString();
+}
+
+UploadOverview Server::uploadOverview() const
+{
+    UploadOverview overview;
+    if (!m_upload || !m_upload->isReady())
+        return overview;
+    overview.enabled = true;
+    overview.component = m_upload->componentDomain();
+    overview.urlBase = m_https ? m_https->urlBase() : QString();
+    overview.maxFileSize = m_upload->maxFileSize();
+    overview.quota = m_upload->quota();
+    overview.expiresAfterSeconds = m_upload->expiresAfterSeconds();
+    overview.usage = m_upload->store()->usageByUser();
+    overview.files = m_upload->store()->list();
+    return overview;
+}
+
+QString Server::deleteUpload(const QString &id)
+{
+    if (!m_upload || !m_upload->isReady())
+        return u"file upload is off"_s;
+    UploadedFile removed;
+    if (!m_upload->store()->remove(id, &removed))
+        return u"no uploaded file %1"_s.arg(id);
+    audit(u"delete upload"_s, removed.username + u'@' + m_config.domain,
+          u"%1 (%2 bytes, %3)"_s.arg(removed.filename).arg(removed.size).arg(id));
+    return {};
 }
