@@ -30,8 +30,8 @@ QString duration(qint64 seconds)
     if (seconds <= 0)
         return UploadsView::tr("kept until deleted");
     if (seconds % 86400 == 0)
-        return UploadsView::tr("deleted after %n day(s)", nullptr, int(seconds / 86400));
-    return UploadsView::tr("deleted after %n second(s)", nullptr, int(seconds));
+        return UploadsView::tr("deleted after %1 days").arg(seconds / 86400);
+    return UploadsView::tr("deleted after %1 seconds").arg(seconds);
 }
 
 // Sorts numbers and dates by their raw values rather than their text.

@@ -153,7 +153,9 @@ void UploadModule::load(ModuleHost &host)
     if (!m_https || !host.optionBool(u"upload"_s, true))
         return;
     const QString domain = host.router().domain();
-    m_domain = host.option(u"upload_domain"_s, u"upload."_s + domain).toLower();
+    m_domain = host.option(u"upload_domain"_s).trimmed().toLower();
+    if (m_domain.isEmpty())
+        m_domain = u"upload."_s + domain;
     m_maxSize = host.optionInt(u"upload_max_size"_s, DefaultMaxSize);
     m_quota = host.optionInt(u"upload_quota"_s, DefaultQuota);
     m_expiresAfter = host.optionInt(u"upload_expires_after"_s, DefaultExpiresAfter);
