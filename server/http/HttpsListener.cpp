@@ -34,6 +34,40 @@ private:
     HttpsListener *m_owner;
 };
 
+// The TLS server whose every connection counts what it receives (setMaxRequestBytes). Each
+// socket passes through nextPendingConnection() on its way to Qt's HTTP server, which connects
+// its own readyRead handler afterwards: ours runs first and sees each arrival's size.
+class RequestLimitedServer final : public QSslServer
+{
+public:
+    RequestLimitedServer(const qint64 *limit, QObject *parent)
+        : QSslServer(parent)
+        , m_limit(limit)
+    {
+    }
+
+    QTcpSocket *nextPendingConnection() override
+    {
+        QTcpSocket *socket = QSslServer::nextPendingConnection();
+        if (!socket)
+            return nullptr;
+        auto received = std::make_shared<qint64>(0);
+        connect(socket, &QIODevice::readyRead, socket, [socket, received, limit = m_limit] {
+            *received += socket->bytesAvailable();
+            if (*received > *limit) {
+                qCInfo(lcServer) << "https: a request from" << socket->peerAddress().toString() << "passed"
+                                 << *limit << "bytes; connection closed";
+                socket->abort();
+            }
+        });
+        connect(socket, &QIODevice::bytesWritten, socket, [received] { *received = 0; });
+        return socket;
+    }
+
+private:
+    const qint64 *m_limit;
+};
+
 HttpsListener::HttpsListener(QObject *parent)
     : QObject(parent)
     , m_server(std::make_unique<Server>(this))
@@ -95,7 +129,7 @@ bool HttpsListener::listen(const QHostAddress &address, quint16 port, const Cert
     tls.setPeerVerifyMode(QSslSocket::VerifyNone);
     tls.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
 
-    auto *tcp = new QSslServer(m_server.get());
+    auto *tcp = new RequestLimitedServer(&m_maxRequestBytes, m_server.get());
     tcp->setSslConfiguration(tls);
     if (!tcp->listen(address, port)) {
         *error = tcp->errorString();

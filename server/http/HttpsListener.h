@@ -36,6 +36,14 @@ public:
     // what it does not serve). Without a handler, upgrades are refused.
     void setWebSocketHandler(WebSocketHandler handler);
 
+    // The largest request (headers and body) a connection may send before its answer: Qt HTTP
+    // Server 6.4 holds a whole request in memory before anyone sees it, so a connection that
+    // sends more is cut off. Default 1 MiB; file upload raises it to its largest file. Counting
+    // starts again whenever the server writes to the connection, and stops at a WebSocket
+    // upgrade (Qt then takes the socket's signals away).
+    void setMaxRequestBytes(qint64 bytes) { m_maxRequestBytes = qMax(m_maxRequestBytes, bytes); }
+    qint64 maxRequestBytes() const { return m_maxRequestBytes; }
+
     // Something uses the listener: a route or a WebSocket handler was added.
     bool wanted() const;
 
@@ -71,4 +79,5 @@ private:
     QString m_host;
     QString m_urlBase;
     quint16 m_port = 0;
+    qint64 m_maxRequestBytes = 1024 * 1024;
 };

@@ -12,6 +12,8 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <malloc.h>
+
 using namespace Qt::StringLiterals;
 using Status = QHttpServerResponder::StatusCode;
 
@@ -167,6 +169,8 @@ void UploadModule::load(ModuleHost &host)
         return;
     }
     m_ready = true;
+    // A PUT carries its file and a few KiB of headers (see HttpsListener::setMaxRequestBytes).
+    m_https->setMaxRequestBytes(m_maxSize + 64 * 1024);
 
     host.addItem(m_domain, u"HTTP File Upload"_s);
     host.router().addComponent(m_domain, [this](StanzaEvent &event) { return handleStanza(event); });
@@ -352,6 +356,10 @@ void UploadModule::put(const QHttpServerRequest &request, QHttpServerResponder &
         return;
     }
     m_slots.markUsed(token);
+    // The body's buffers (the socket's, the parser's) are freed by now; give large ones back
+    // to the system rather than keep the peak of the largest upload for the process's life.
+    if (body.size() > 4 * 1024 * 1024)
+        QTimer::singleShot(0, [] { malloc_trim(0); });
     qCInfo(lcServer) << "upload:" << slot.username << "stored" << file.size << "bytes as" << file.id;
     answer(responder, Status::Created);
 }

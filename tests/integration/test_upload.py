@@ -187,6 +187,34 @@ class UploadTest(ServerTestCase):
         stored = os.listdir(os.path.join(self.server.data_dir, "uploads"))
         self.assertTrue(all(len(n) == 32 and all(c in "0123456789abcdef" for c in n) for n in stored), stored)
 
+    async def test_oversized_bodies_are_cut_off(self):
+        """Qt's HTTP server holds a request in memory until it is complete: a body far past the
+        largest file is cut off while it arrives, wherever it is sent."""
+        import socket
+        import ssl
+
+        def flood():
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            sent = 0
+            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as raw:
+                with ctx.wrap_socket(raw, server_hostname=DOMAIN) as tls:
+                    tls.sendall(f"PUT /upload/{'a' * 32}/x HTTP/1.1\r\nHost: {DOMAIN}\r\n"
+                                f"Content-Length: {4 * MAX_SIZE}\r\n\r\n".encode())
+                    chunk = b"z" * 65536
+                    try:
+                        while sent < 4 * MAX_SIZE:
+                            tls.sendall(chunk)
+                            sent += len(chunk)
+                        tls.recv(1024)
+                    except (ConnectionError, ssl.SSLError, socket.timeout):
+                        pass
+            return sent
+        sent = await asyncio.to_thread(flood)
+        self.assertLess(sent, 2 * MAX_SIZE, "the server read on far past its largest file")
+        self.assertTrue(self.server.alive())
+
     async def test_too_large_and_malformed_requests(self):
         bob = await self.client("bob").online()
         with self.assertRaises(IqError) as caught:
