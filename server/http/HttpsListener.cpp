@@ -53,6 +53,10 @@ public:
             return nullptr;
         auto received = std::make_shared<qint64>(0);
         connect(socket, &QIODevice::readyRead, socket, [socket, received, limit = m_limit] {
+            // After a WebSocket upgrade the socket belongs to its QWebSocket, whose frames have
+            // their own limits: no more counting here.
+            if (qobject_cast<QWebSocket *>(socket->parent()))
+                return;
             *received += socket->bytesAvailable();
             if (*received > *limit) {
                 qCInfo(lcServer) << "https: a request from" << socket->peerAddress().toString() << "passed"

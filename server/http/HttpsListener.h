@@ -40,7 +40,7 @@ public:
     // Server 6.4 holds a whole request in memory before anyone sees it, so a connection that
     // sends more is cut off. Default 1 MiB; file upload raises it to its largest file. Counting
     // starts again whenever the server writes to the connection, and stops at a WebSocket
-    // upgrade (Qt then takes the socket's signals away).
+    // upgrade (the socket then belongs to its QWebSocket).
     void setMaxRequestBytes(qint64 bytes) { m_maxRequestBytes = qMax(m_maxRequestBytes, bytes); }
     qint64 maxRequestBytes() const { return m_maxRequestBytes; }
 
