@@ -8,7 +8,8 @@ packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev
           libexpat1-dev   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
-          libqrencode-dev)   # invitation QR codes (core/QrCode)
+          libqrencode-dev   # invitation QR codes (core/QrCode)
+          qt6-httpserver-dev qt6-websockets-dev)   # the HTTPS listener (http/HttpsListener)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi
@@ -18,6 +19,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(zbar-tools)   # test_invites decodes the invitation's QR code with zbarimg
   packages+=(python3-nbxmpp)    # Gajim's library: CSI and MAM tests (brings python3-gi)
+  packages+=(python3-aiohttp)   # slixmpp's XEP-0363 plugin uploads with it (test_upload)
   # OMEMO between two users' devices over PEP (XEP-0384), in the integration tests
   packages+=(python3-omemo python3-twomemo python3-oldmemo python3-xmlschema)   # xmlschema: their XML helpers
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback

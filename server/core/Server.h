@@ -4,6 +4,7 @@
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
 #include "core/EventLoopLag.h"
+#include "core/UploadOverview.h"
 #include "host/ModuleOption.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
@@ -23,12 +24,14 @@ class AccountStore;
 class AdminService;
 class AuditLog;
 class C2SListener;
+class HttpsListener;
 class Database;
 class ModuleHost;
 class PlainDeriver;
 class SessionManager;
 class PepService;
 class SessionTimelineModule;
+class UploadModule;
 class StanzaRouter;
 class QTimer;
 
@@ -55,6 +58,10 @@ public:
     const ServerConfig &config() const { return m_config; }
     quint16 c2sPort() const;
     quint16 c2sTlsPort() const;
+    // The HTTPS listener (file upload, invitation pages, WebSocket): modules add their routes
+    // while loading; it listens only if one did. Port 0 when it does not listen.
+    HttpsListener *https() const;
+    quint16 httpsPort() const;
     const CertificateStore::Identity &tlsIdentity() const { return m_identity; }
 
     // Same-thread access for modules and tests.
@@ -98,6 +105,10 @@ public:
     // Deletes one PEP node of the user (its subscribers are told, XEP-0060 §8.4); audited.
     // The error text, empty on success.
     Q_INVOKABLE QString deletePepNode(const QString &user, const QString &node);
+    // Uploaded files (XEP-0363, UploadModule): limits, usage per user, the files.
+    Q_INVOKABLE UploadOverview uploadOverview() const;
+    // Deletes one uploaded file (row and bytes); audited. The error text, empty on success.
+    Q_INVOKABLE QString deleteUpload(const QString &id);
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).
@@ -126,6 +137,8 @@ private:
     friend class AdminService;   // runs the account actions with its actor in the audit log
 
     bool listen(C2SListener *listener, quint16 port, const QString &name, QString *error);
+    bool startHttps(QString *error);
+    void serveInvitePages();
     QList<quint64> sessionIdsForJid(const QString &jid) const;
     void startAdminFeeds();
     void audit(const QString &action, const QString &target, const QString &reason);
@@ -146,10 +159,12 @@ private:
     std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
     PepService *m_pep = nullptr;                     // PEP's, for the console's profile view
+    UploadModule *m_upload = nullptr;                // file upload's, for the console's Uploads view
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;
     QPointer<C2SListener> m_c2sTls;
+    QPointer<HttpsListener> m_https;
     // The console's feeds.
     std::unique_ptr<AuditLog> m_auditLog;
     std::unique_ptr<AdminService> m_admin;

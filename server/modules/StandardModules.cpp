@@ -32,10 +32,12 @@
 #include "modules/AnnounceModule.h"
 #include "modules/RegistrationModule.h"
 #include "storage/RosterStore.h"
+// Served over HTTPS
+#include "modules/UploadModule.h"
 
 using namespace Qt::StringLiterals;
 
-void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
+void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, HttpsListener *https)
 {
     // Stream negotiation (RFC 6120 §5, §6): features before authentication, their elements.
     if (negotiation) {
@@ -83,6 +85,9 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
     host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
     host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
+
+    // Served over HTTPS (http/HttpsListener).
+    host.load(std::make_unique<UploadModule>(https));   // XEP-0363 at upload.DOMAIN
 }
 
 ModuleOptions StandardModules::options()
@@ -113,5 +118,6 @@ ModuleOptions StandardModules::options()
     options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
     options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
     options += VCardModule::options();   // vcard_max_bytes
+    options += UploadModule::options();  // upload, upload_domain, upload_max_size, upload_quota, upload_expires_after, upload_slot_lifetime
     return options;
 }
