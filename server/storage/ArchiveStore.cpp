@@ -260,8 +260,8 @@ ArchiveStore::Page runQuery(QSqlDatabase db, const ArchiveStore::Owner &owner, c
 } // namespace
 
 namespace {
-// Past this many rows waiting for the writer the server thread waits for it: bounds memory
-// when the disk cannot keep up with a burst.
+// Past this many rows waiting for the writer the server thread waits for the next commit:
+// bounds memory when the disk cannot keep up with a burst, without waiting for the whole queue.
 constexpr int MaxQueued = 20000;
 } // namespace
 
@@ -414,7 +414,7 @@ bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
     m_writer->submitRows([entries](QSqlDatabase &db) { return insertRows(db, entries, nullptr); },
                          int(entries.size()));
     if (m_writer->queuedRows() > MaxQueued)
-        m_writer->drain();
+        m_writer->waitBelow(MaxQueued);
     return true;
 }
 

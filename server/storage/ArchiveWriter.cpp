@@ -86,6 +86,15 @@ void ArchiveWriter::drain()
         doneCondition.wait(&doneMutex);
 }
 
+void ArchiveWriter::waitBelow(int rows)
+{
+    if (QThread::currentThread() == this)
+        return;
+    QMutexLocker lock(&m_mutex);
+    while (m_queuedRows > rows && !m_stop)
+        m_committedRows.wait(&m_mutex);
+}
+
 int ArchiveWriter::queuedRows() const
 {
     QMutexLocker lock(&m_mutex);
@@ -191,6 +200,7 @@ void ArchiveWriter::commitRows(QSqlDatabase &db, std::deque<Item> &batch)
     {
         QMutexLocker lock(&m_mutex);
         m_queuedRows -= rows;
+        m_committedRows.wakeAll();
     }
     m_committed.store(last);
     if (m_onCommitted)

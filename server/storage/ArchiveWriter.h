@@ -40,6 +40,8 @@ public:
     void submit(Work job);
     // Blocks until the job handed over now has run (everything before it is committed).
     void drain();
+    // Blocks while more than `rows` rows wait for a commit (back pressure: one commit's time).
+    void waitBelow(int rows);
 
     quint64 submitted() const { return m_submitted.load(); }
     quint64 committed() const { return m_committed.load(); }
@@ -66,6 +68,7 @@ private:
     mutable QMutex m_mutex;
     QWaitCondition m_wake;
     QWaitCondition m_opened;
+    QWaitCondition m_committedRows;
     std::deque<Item> m_queue;
     int m_queuedRows = 0;
     bool m_stop = false;
