@@ -3,6 +3,7 @@
 #include "storage/ArchiveWriter.h"
 
 #include <QObject>
+#include <QTimer>
 #include <QUuid>
 
 #include <QSqlError>
@@ -263,6 +264,9 @@ namespace {
 // Past this many rows waiting for the writer the server thread waits for the next commit:
 // bounds memory when the disk cannot keep up with a burst, without waiting for the whole queue.
 constexpr int MaxQueued = 20000;
+// Rows collected on the server thread before they are handed over without waiting for the end
+// of the turn: bounds one hand-over when a burst fills a single turn.
+constexpr int HandOverRows = 512;
 } // namespace
 
 ArchiveStore::ArchiveStore(Database *database)
@@ -280,6 +284,7 @@ ArchiveStore::ArchiveStore(Database *database)
 
 ArchiveStore::~ArchiveStore()
 {
+    handOver();
     m_writer.reset();   // commits what is still queued, then stops
 }
 
@@ -288,9 +293,24 @@ void ArchiveStore::setFsyncEachCommit(bool on)
     m_writer->setFsync(on);
 }
 
+void ArchiveStore::handOver() const
+{
+    if (m_handOverTimer)
+        m_handOverTimer->stop();
+    if (m_pending.isEmpty())
+        return;
+    QList<Entry> entries = std::exchange(m_pending, {});
+    const int rows = int(entries.size());
+    m_writer->submitRows([entries = std::move(entries)](QSqlDatabase &db) { return insertRows(db, entries, nullptr); },
+                         rows);
+    if (m_writer->queuedRows() > MaxQueued)
+        m_writer->waitBelow(MaxQueued);
+}
+
 template<class Result>
 Result ArchiveStore::runSync(std::function<Result(QSqlDatabase &db)> work) const
 {
+    handOver();
     Result result{};
     m_writer->submit([&](QSqlDatabase &db) {
         result = work(db);
@@ -303,13 +323,14 @@ Result ArchiveStore::runSync(std::function<Result(QSqlDatabase &db)> work) const
 bool ArchiveStore::flush(QString *error) const
 {
     (void)error;
+    handOver();
     m_writer->drain();
     return true;
 }
 
 int ArchiveStore::queued() const
 {
-    return m_writer->queuedRows();
+    return int(m_pending.size()) + m_writer->queuedRows();
 }
 
 QStringList ArchiveStore::schemaSteps()
@@ -411,15 +432,27 @@ bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
     }
     if (entries.isEmpty())
         return true;
-    m_writer->submitRows([entries](QSqlDatabase &db) { return insertRows(db, entries, nullptr); },
-                         int(entries.size()));
-    if (m_writer->queuedRows() > MaxQueued)
-        m_writer->waitBelow(MaxQueued);
+    // Collected for the rest of this event-loop turn and handed over in one piece at its end
+    // (one wake-up of the writer per turn, not per message), or at once past HandOverRows.
+    m_pending.append(entries);
+    if (m_pending.size() >= HandOverRows) {
+        handOver();
+        return true;
+    }
+    if (!m_handOverTimer) {
+        m_handOverTimer = std::make_unique<QTimer>();
+        m_handOverTimer->setSingleShot(true);
+        m_handOverTimer->setInterval(0);
+        QObject::connect(m_handOverTimer.get(), &QTimer::timeout, m_handOverTimer.get(), [this] { handOver(); });
+    }
+    if (!m_handOverTimer->isActive())
+        m_handOverTimer->start();
     return true;
 }
 
 void ArchiveStore::whenCommitted(std::function<void()> done)
 {
+    handOver();
     // In order: a later barrier never overtakes an earlier one still waiting.
     const quint64 seq = m_writer->submitted();
     if (m_waiting.empty() && m_writer->committed() >= seq) {
@@ -431,6 +464,7 @@ void ArchiveStore::whenCommitted(std::function<void()> done)
 
 void ArchiveStore::waitCommitted()
 {
+    handOver();
     m_writer->drain();
     onCommitted(m_writer->committed());
 }
@@ -452,6 +486,7 @@ ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request)
 
 void ArchiveStore::queryAsync(const Owner &owner, const Query &request, PageCallback done) const
 {
+    handOver();
     QObject *context = m_context.get();
     m_writer->submit([context, owner, request, done = std::move(done)](QSqlDatabase &db) {
         const Page page = runQuery(db, owner, request);
@@ -514,6 +549,7 @@ bool ArchiveStore::removeArchive(const Owner &owner, QString *error)
 
 void ArchiveStore::removeArchiveLater(const Owner &owner)
 {
+    handOver();
     m_writer->submit([owner](QSqlDatabase &db) {
         const QString failure = removeRows(db, owner);
         if (!failure.isEmpty())
@@ -584,6 +620,7 @@ int ArchiveStore::purgeBefore(const QDateTime &cutoff, int limit, QString *error
 
 void ArchiveStore::purgeBeforeAsync(const QDateTime &cutoff, int limit, std::function<void(int, const QString &)> done)
 {
+    handOver();
     QObject *context = m_context.get();
     m_writer->submit([context, cutoff, limit, done = std::move(done)](QSqlDatabase &db) {
         QString error;

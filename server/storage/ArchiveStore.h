@@ -13,6 +13,7 @@
 
 class ArchiveWriter;
 class QObject;
+class QTimer;
 class QSqlDatabase;
 
 // The per-user message archives of XEP-0313 (Message Archive Management): one row per archived
@@ -21,7 +22,8 @@ class QSqlDatabase;
 // 'with' can match either) and the message as serialised XML. Also each user's archiving
 // preferences (XEP-0313 §6). The tables are created by the MAM module through the module host
 // (schemaSteps()). The archive's rows are written on its own thread with its own connection
-// (ArchiveWriter): the server thread hands rows over (appendEntries) and goes on; the writer
+// (ArchiveWriter): the server thread collects a turn's rows (appendEntries) and hands them over
+// at the end of the event-loop turn in one piece, then goes on; the writer
 // commits whatever arrived while its previous commit ran in one transaction (group commit).
 // whenCommitted() tells the server thread when everything handed over so far is in the
 // database (stream management acknowledges a client's messages only then). Queries, counts,
@@ -164,9 +166,12 @@ private:
     template<class Result>
     Result runSync(std::function<Result(QSqlDatabase &db)> work) const;
     void onCommitted(quint64 seq);
+    void handOver() const;   // the rows collected this turn, to the writer
 
     Database *m_database;                     // the server's connection: preferences
     std::unique_ptr<QObject> m_context;       // lives on this thread: answers come here
     std::unique_ptr<ArchiveWriter> m_writer;  // the archive's thread and connection
     std::deque<std::pair<quint64, std::function<void()>>> m_waiting;
+    mutable QList<Entry> m_pending;           // this turn's rows, not handed over yet
+    mutable std::unique_ptr<QTimer> m_handOverTimer;   // zero-interval: the end of this turn
 };
