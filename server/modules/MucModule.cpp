@@ -185,7 +185,6 @@ void MucModule::endSession(Session *session)
         if (Room *room = findRoom(roomJid))
             leave(*room, session->fullJid(), unavailable);
     }
-    m_roomsOf.remove(session->fullJid());
 }
 
 MucModule::Room *MucModule::findRoom(const Jid &roomJid)
@@ -390,12 +389,8 @@ void MucModule::onPresence(StanzaEvent &event, Room *room)
     const auto current = room ? room->nickOf.constFind(event.from) : QHash<Jid, QString>::const_iterator();
     const bool isOccupant = room && current != room->nickOf.constEnd();
     if (type == u"unavailable") {
-        if (isOccupant) {
-            leave(*room, event.from, event.stanza);
-            m_roomsOf[event.from].remove(room->jid.bareString());
-            if (m_roomsOf[event.from].isEmpty())
-                m_roomsOf.remove(event.from);
-        }
+        if (isOccupant)
+            leave(*room, event.from, event.stanza);   // may delete the room
         return;
     }
     if (!isOccupant) {
@@ -506,10 +501,9 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
         message.appendChild(delay);
         sendTo(occupant.real, message);
     }
-    if (!created)
-        sendSubject(*room, occupant.real);
-    if (created && !room->locked)
-        sendSubject(*room, occupant.real);
+    // Also to the creator of a locked room: clients wait for the subject to know the join is
+    // complete (as Prosody does).
+    sendSubject(*room, occupant.real);
     Q_EMIT roomsChanged();
     Q_EMIT occupantsChanged(room->jid.bareString());
 }
@@ -559,6 +553,11 @@ void MucModule::leave(Room &room, const Jid &real, const XmlElement &unavailable
     broadcastPresence(room, occupant, {}, {}, XmlElement(), true);
     room.occupants.remove(name);
     room.nickOf.remove(real);
+    if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+        rooms->remove(room.jid.bareString());
+        if (rooms->isEmpty())
+            m_roomsOf.erase(rooms);
+    }
     Q_EMIT occupantsChanged(room.jid.bareString());
     Q_EMIT roomsChanged();
     dropIfEmpty(room);
@@ -686,7 +685,7 @@ void MucModule::onGroupchat(StanzaEvent &event, Room &room)
     occupantIdElement.setAttribute(u"id"_s, sender->occupantId);
     message.appendChild(occupantIdElement);
 
-    if ((hasBody || hasSubject) && room.config.historyLength > 0) {
+    if (hasBody && room.config.historyLength > 0) {
         Muc::HistoryEntry entry;
         entry.message = message;
         entry.stampMs = QDateTime::currentMSecsSinceEpoch();
@@ -1063,11 +1062,7 @@ void MucModule::onOwnerIq(StanzaEvent &event, Room &room, bool set)
         m_store->remove(room.jid.bareString());
     }
     router.reply(event, StanzaRouter::makeIqResult(event.stanza));
-    if (wasLocked) {
-        // §10.1.2: the room is open; its creator now gets the (empty) subject.
-        for (const Occupant &o : std::as_const(room.occupants))
-            sendSubject(room, o.real);
-    } else if (!(before == config)) {
+    if (!wasLocked && !(before == config)) {
         // §10.2.1: tell the occupants the configuration changed (104; 172/173 anonymity).
         XmlElement message(u"message"_s);
         message.setAttribute(Type, u"groupchat"_s);
