@@ -354,6 +354,91 @@ private Q_SLOTS:
         QVERIFY(m_muc->rooms().isEmpty());
     }
 
+    void mediatedInvitationMakesMember()
+    {
+        join(m_alice, u"Alice"_s);
+        QCOMPARE(iq(m_alice, u"set"_s,
+                    u"<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='muc#roomconfig_membersonly'><value>1</value></field></x></query>"_s)
+                     .attribute(u"type"_s),
+                 u"result"_s);
+        inject(m_carol, u"<presence/>"_s);
+        m_sink->clear();
+        inject(m_alice, u"<message to='%1'><x xmlns='http://jabber.org/protocol/muc#user'>"
+                        "<invite to='carol@localhost'><reason>tea</reason></invite></x></message>"_s.arg(Room));
+        const XmlElement invite = take(m_carol, [](const XmlElement &s) { return s.name() == u"message"; });
+        QCOMPARE(invite.attribute(u"from"_s), Room);
+        const XmlElement i = invite.firstChildElement(u"x"_s, Muc::UserNs).firstChildElement(u"invite"_s);
+        QCOMPARE(i.attribute(u"from"_s), u"alice@localhost"_s);
+        QCOMPARE(i.childText(u"reason"_s), u"tea"_s);
+        join(m_carol, u"Carol"_s);
+        QCOMPARE(itemOf(ownPresence(m_carol, u"Carol"_s)).attribute(u"affiliation"_s), u"member"_s);
+        // A member may not invite into a members-only room that does not allow it (§7.8.2).
+        m_sink->clear();
+        inject(m_carol, u"<message to='%1'><x xmlns='http://jabber.org/protocol/muc#user'>"
+                        "<invite to='bob@localhost'/></x></message>"_s.arg(Room));
+        QCOMPARE(errorOf(take(m_carol, [](const XmlElement &s) { return s.name() == u"message"; })), u"forbidden"_s);
+        join(m_bob, u"Bob"_s);
+        QCOMPARE(errorOf(ownPresence(m_bob, u"Bob"_s)), u"registration-required"_s);
+    }
+
+    void roomVCardOwnersSetAnyoneGets()
+    {
+        instantRoomWithBob();
+        const QString vcard = u"<vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>aGVsbG8=</BINVAL></PHOTO></vCard>"_s;
+        QCOMPARE(errorOf(iq(m_bob, u"set"_s, vcard)), u"forbidden"_s);
+        QCOMPARE(iq(m_alice, u"set"_s, vcard).attribute(u"type"_s), u"result"_s);
+        const XmlElement got = iq(m_carol, u"get"_s, u"<vCard xmlns='vcard-temp'/>"_s);
+        QCOMPARE(got.firstChildElement(u"vCard"_s).firstChildElement(u"PHOTO"_s).childText(u"BINVAL"_s), u"aGVsbG8="_s);
+        const XmlElement info = iq(m_carol, u"get"_s, u"<query xmlns='http://jabber.org/protocol/disco#info'/>"_s);
+        QVERIFY(info.toXml().contains("muc#roominfo_avatarhash"));
+        QVERIFY(info.toXml().contains("muc_temporary"));
+        QVERIFY(info.toXml().contains("urn:xmpp:occupant-id:0"));
+    }
+
+    void passwordAndModeration()
+    {
+        join(m_alice, u"Alice"_s);
+        QCOMPARE(iq(m_alice, u"set"_s,
+                    u"<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field>"
+                    "<field var='muc#roomconfig_roomsecret'><value>s3cret</value></field>"
+                    "<field var='muc#roomconfig_moderatedroom'><value>1</value></field></x></query>"_s)
+                     .attribute(u"type"_s),
+                 u"result"_s);
+        join(m_bob, u"Bob"_s, u"<password>wrong</password>"_s);
+        QCOMPARE(errorOf(ownPresence(m_bob, u"Bob"_s)), u"not-authorized"_s);
+        join(m_bob, u"Bob"_s, u"<password>s3cret</password>"_s);
+        QCOMPARE(itemOf(ownPresence(m_bob, u"Bob"_s)).attribute(u"role"_s), u"visitor"_s);
+        m_sink->clear();
+        inject(m_bob, u"<message to='%1' type='groupchat'><body>hi</body></message>"_s.arg(Room));
+        QCOMPARE(errorOf(take(m_bob, [](const XmlElement &s) { return s.name() == u"message"; })), u"forbidden"_s);
+        // Voice (§8.3): the moderator makes bob a participant; then he speaks.
+        inject(m_alice, u"<iq type='set' id='v' to='%1'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                        "<item nick='Bob' role='participant'/></query></iq>"_s.arg(Room));
+        QCOMPARE(itemOf(ownPresence(m_bob, u"Bob"_s)).attribute(u"role"_s), u"participant"_s);
+        inject(m_bob, u"<message to='%1' type='groupchat'><body>hi</body></message>"_s.arg(Room));
+        QCOMPARE(take(m_alice, [](const XmlElement &s) { return s.name() == u"message"; }).childText(u"body"_s), u"hi"_s);
+    }
+
+    void creationLimitedToAdmins()
+    {
+        stopServer();
+        m_config.moduleOptions.insert(u"muc_create"_s, u"admins"_s);
+        m_config.moduleOptions.insert(u"admins"_s, u"alice@localhost"_s);
+        startServer();
+        Session *bob = m_make->bound(u"bob"_s, u"b2"_s);
+        Session *alice = m_make->bound(u"alice"_s, u"a2"_s);
+        join(bob, u"Bob"_s);
+        QCOMPARE(errorOf(ownPresence(bob, u"Bob"_s)), u"not-allowed"_s);
+        join(alice, u"Alice"_s);
+        QVERIFY(statusCodes(ownPresence(alice, u"Alice"_s)).contains(201));
+        // The service is listed in the domain's items.
+        inject(alice, u"<iq type='get' id='i' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>"_s);
+        QVERIFY(take(alice, [](const XmlElement &s) { return s.name() == u"iq"; }).toXml().contains("conference.localhost"));
+        m_config.moduleOptions.clear();
+    }
+
     void persistentRoomSurvivesRestart()
     {
         join(m_alice, u"Alice"_s);
