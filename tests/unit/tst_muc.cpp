@@ -4,6 +4,7 @@
 #include "modules/MucRoom.h"
 #include "session/SessionManager.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -437,6 +438,41 @@ private Q_SLOTS:
         inject(alice, u"<iq type='get' id='i' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>"_s);
         QVERIFY(take(alice, [](const XmlElement &s) { return s.name() == u"iq"; }).toXml().contains("conference.localhost"));
         m_config.moduleOptions.clear();
+    }
+
+    // Fan-out to 1,000 occupants: each gets the message exactly once; the time of one broadcast
+    // through the real session sink (serialisation and the socket write) is printed, not judged.
+    void fanOutToThousand()
+    {
+        join(m_alice, u"Alice"_s);
+        iq(m_alice, u"set"_s,
+           u"<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query>"_s);
+        QList<Session *> occupants;
+        QElapsedTimer joining;
+        joining.start();
+        for (int i = 0; i < 999; ++i) {
+            Session *s = m_make->bound(u"user%1"_s.arg(i), u"r"_s);
+            QVERIFY(s);
+            join(s, u"n%1"_s.arg(i), u"<history maxstanzas='0'/>"_s);
+            occupants.append(s);
+            m_sink->clear();
+        }
+        qInfo("999 joins into one room: %lld ms", qint64(joining.elapsed()));
+        QCOMPARE(m_muc->occupants(Room).size(), 1000);
+        m_router->setSink(nullptr);   // the sessions' own streams: serialised and written
+        QElapsedTimer broadcast;
+        broadcast.start();
+        constexpr int Messages = 20;
+        for (int i = 0; i < Messages; ++i)
+            inject(m_alice, u"<message to='%1' type='groupchat'><body>hello everyone %2</body></message>"_s.arg(Room).arg(i));
+        qInfo("one groupchat message to 1,000 occupants: %.2f ms", double(broadcast.nsecsElapsed()) / 1e6 / Messages);
+        m_router->setSink(m_sink.get());
+        inject(m_alice, u"<message to='%1' type='groupchat'><body>counted</body></message>"_s.arg(Room));
+        int delivered = 0;
+        for (const RecordingSink::Written &w : m_sink->written())
+            delivered += w.stanza.childText(u"body"_s) == u"counted" ? 1 : 0;
+        QCOMPARE(delivered, 1000);
+        QCOMPARE(m_sink->pending(occupants.constLast()), 1);
     }
 
     void persistentRoomSurvivesRestart()
