@@ -366,7 +366,7 @@ void MucModule::onOccupantStanza(StanzaEvent &event)
     copy.setAttribute(From, room->jid.withResource(sender->nick).toString());
     copy.removeChildElements(u"x"_s, Muc::UserNs);
     copy.appendChild(XmlElement(u"x"_s, Muc::UserNs));   // §7.5: marks a private message
-    sendTo(target->real, copy);
+    sendToOccupant(*target, copy);
 }
 
 void MucModule::onPresence(StanzaEvent &event, Room *room)
@@ -460,11 +460,31 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
         router.bounce(event, Condition::ServiceUnavailable, u"This room is full"_s);   // §7.2.10
         return;
     }
-    if (room->occupants.contains(nick)) {
-        router.bounce(event, Condition::Conflict, u"This nickname is in use"_s);   // §7.2.9
+    if (const auto held = room->occupants.find(nick); held != room->occupants.end()) {
+        if (held->real.bare() != event.from.bare()) {
+            router.bounce(event, Condition::Conflict, u"This nickname is in use"_s);   // §7.2.9
+            return;
+        }
+        // Another session of the same user under the same nick joins the occupant: it gets
+        // the room as a joiner does; the others see no change.
+        held->otherSessions.append(event.from);
+        room->nickOf.insert(event.from, nick);
+        m_roomsOf[event.from].insert(room->jid.bareString());
+        const Occupant &occupant = *held;
+        for (const Occupant &other : std::as_const(room->occupants)) {
+            if (other.nick == nick)
+                continue;
+            const bool seeJid = room->config.whoisAnyone || occupant.role == Role::Moderator;
+            sendTo(event.from, occupantPresence(*room, other, seeJid, {}, XmlElement(), false));
+        }
+        sendTo(event.from, occupantPresence(*room, occupant, true, {110}, XmlElement(), false));
+        const Muc::HistoryRequest request =
+            Muc::parseHistory(mucX.firstChildElement(u"history"_s), QDateTime::currentMSecsSinceEpoch());
+        sendHistory(*room, event.from, request);
+        sendSubject(*room, event.from);
+        Q_EMIT occupantsChanged(room->jid.bareString());
         return;
     }
-    // §7.2.9: a nickname reserved by another member.
     Occupant occupant;
     occupant.nick = nick;
     occupant.real = event.from;
@@ -492,20 +512,25 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
 
     const Muc::HistoryRequest request =
         Muc::parseHistory(mucX.firstChildElement(u"history"_s), QDateTime::currentMSecsSinceEpoch());
-    for (const Muc::HistoryEntry &entry : Muc::selectHistory(room->history, request)) {
-        XmlElement message = entry.message;
-        XmlElement delay(u"delay"_s, DelayNs);
-        delay.setAttribute(From, room->jid.bareString());
-        delay.setAttribute(u"stamp"_s,
-                           QDateTime::fromMSecsSinceEpoch(entry.stampMs, Qt::UTC).toString(Qt::ISODateWithMs));
-        message.appendChild(delay);
-        sendTo(occupant.real, message);
-    }
+    sendHistory(*room, occupant.real, request);
     // Also to the creator of a locked room: clients wait for the subject to know the join is
     // complete (as Prosody does).
     sendSubject(*room, occupant.real);
     Q_EMIT roomsChanged();
     Q_EMIT occupantsChanged(room->jid.bareString());
+}
+
+void MucModule::sendHistory(const Room &room, const Jid &real, const Muc::HistoryRequest &request)
+{
+    for (const Muc::HistoryEntry &entry : Muc::selectHistory(room.history, request)) {
+        XmlElement message = entry.message;
+        XmlElement delay(u"delay"_s, DelayNs);
+        delay.setAttribute(From, room.jid.bareString());
+        delay.setAttribute(u"stamp"_s,
+                           QDateTime::fromMSecsSinceEpoch(entry.stampMs, Qt::UTC).toString(Qt::ISODateWithMs));
+        message.appendChild(delay);
+        sendTo(real, message);
+    }
 }
 
 void MucModule::sendSubject(const Room &room, const Jid &real)
@@ -537,6 +562,8 @@ void MucModule::changeNick(StanzaEvent &event, Room &room, const QString &oldNic
     occupant.presence = cleanPresence(event.stanza);
     room.occupants.insert(newNick, occupant);
     room.nickOf.insert(occupant.real, newNick);
+    for (const Jid &other : std::as_const(occupant.otherSessions))
+        room.nickOf.insert(other, newNick);
     broadcastPresence(room, room.occupants[newNick], {}, {});
     Q_EMIT occupantsChanged(room.jid.bareString());
 }
@@ -548,6 +575,23 @@ void MucModule::leave(Room &room, const Jid &real, const XmlElement &unavailable
         return;
     const QString name = *nick;
     Occupant occupant = room.occupants.value(name);
+    if (!occupant.otherSessions.isEmpty()) {
+        // One session of several leaves: only it hears so (110); the occupant stays.
+        Occupant &staying = room.occupants[name];
+        if (staying.real == real)
+            staying.real = staying.otherSessions.takeFirst();
+        else
+            staying.otherSessions.removeAll(real);
+        room.nickOf.remove(real);
+        if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+            rooms->remove(room.jid.bareString());
+            if (rooms->isEmpty())
+                m_roomsOf.erase(rooms);
+        }
+        sendTo(real, occupantPresence(room, occupant, true, {110}, XmlElement(), true));
+        Q_EMIT occupantsChanged(room.jid.bareString());
+        return;
+    }
     occupant.presence = cleanPresence(unavailable);
     room.occupants.insert(name, occupant);
     broadcastPresence(room, occupant, {}, {}, XmlElement(), true);
@@ -615,11 +659,32 @@ void MucModule::broadcastPresence(Room &room, const Occupant &occupant, const QL
         XmlElement &variant = seeJid ? withJid : withoutJid;
         if (variant.isNull())
             variant = occupantPresence(room, occupant, seeJid, codes, itemExtra, unavailable);
-        sendTo(to.real, variant);
+        sendToOccupant(to, variant);
     }
     QList<int> own = codes + selfCodes;
     own.append(110);
-    sendTo(occupant.real, occupantPresence(room, occupant, true, own, itemExtra, unavailable));
+    sendToOccupant(occupant, occupantPresence(room, occupant, true, own, itemExtra, unavailable));
+}
+
+void MucModule::sendToOccupant(const Occupant &occupant, const XmlElement &stanza)
+{
+    sendTo(occupant.real, stanza);
+    for (const Jid &other : occupant.otherSessions)
+        sendTo(other, stanza);
+}
+
+void MucModule::forgetSessions(Room &room, const Occupant &occupant)
+{
+    QList<Jid> all = occupant.otherSessions;
+    all.prepend(occupant.real);
+    for (const Jid &real : std::as_const(all)) {
+        room.nickOf.remove(real);
+        if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+            rooms->remove(room.jid.bareString());
+            if (rooms->isEmpty())
+                m_roomsOf.erase(rooms);
+        }
+    }
 }
 
 void MucModule::sendTo(const Jid &real, XmlElement stanza)
@@ -631,7 +696,7 @@ void MucModule::sendTo(const Jid &real, XmlElement stanza)
 void MucModule::broadcastMessage(Room &room, const XmlElement &message)
 {
     for (const Occupant &to : std::as_const(room.occupants))
-        sendTo(to.real, message);
+        sendToOccupant(to, message);
 }
 
 void MucModule::onGroupchat(StanzaEvent &event, Room &room)
@@ -794,12 +859,7 @@ void MucModule::removeOccupant(Room &room, const QString &nick, int code, const 
     room.occupants.insert(nick, occupant);
     broadcastPresence(room, occupant, {code}, {}, extra, true);
     room.occupants.remove(nick);
-    room.nickOf.remove(occupant.real);
-    if (auto rooms = m_roomsOf.find(occupant.real); rooms != m_roomsOf.end()) {
-        rooms->remove(room.jid.bareString());
-        if (rooms->isEmpty())
-            m_roomsOf.erase(rooms);
-    }
+    forgetSessions(room, occupant);
     Q_EMIT occupantsChanged(room.jid.bareString());
     Q_EMIT roomsChanged();
 }
@@ -1109,13 +1169,10 @@ void MucModule::destroyRoom(Room &room, const QString &reason, const QString &al
             destroy.appendTextElement(u"reason"_s, reason);
         x.appendChild(destroy);
         presence.appendChild(x);
-        sendTo(o.real, presence);
-        if (auto rooms = m_roomsOf.find(o.real); rooms != m_roomsOf.end()) {
-            rooms->remove(room.jid.bareString());
-            if (rooms->isEmpty())
-                m_roomsOf.erase(rooms);
-        }
+        sendToOccupant(o, presence);
     }
+    for (const Occupant &o : std::as_const(room.occupants))
+        forgetSessions(room, o);
     if (room.config.persistent && m_store)
         m_store->remove(room.jid.bareString());
     const QString jid = room.jid.bareString();
@@ -1271,10 +1328,18 @@ QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
         if (who.isFull() ? it.key() != who : it.key().bare() != who)
             continue;
         for (const QString &roomJid : *it) {
-            for (const MucOccupantInfo &o : occupants(roomJid)) {
-                if (o.realJid == it.key().toString())
-                    list.append(o);
-            }
+            const auto room = m_rooms.value(roomJid);
+            if (!room || !room->nickOf.contains(it.key()))
+                continue;
+            const Occupant &o = room->occupants.find(room->nickOf.value(it.key())).value();
+            MucOccupantInfo i;
+            i.roomJid = roomJid;
+            i.nick = o.nick;
+            i.realJid = it.key().toString();
+            i.role = o.role;
+            i.affiliation = room->affiliationOf(o);
+            i.occupantId = o.occupantId;
+            list.append(i);
         }
     }
     return list;

@@ -84,7 +84,11 @@ private:
                                 const XmlElement &itemExtra, bool unavailable) const;
     void broadcastMessage(Room &room, const XmlElement &message);
     void sendTo(const Jid &real, XmlElement stanza);
+    void sendToOccupant(const Occupant &occupant, const XmlElement &stanza);
+    // Forgets every session of the occupant in m_roomsOf and the room's nickOf.
+    void forgetSessions(Room &room, const Occupant &occupant);
     void sendSubject(const Room &room, const Jid &real);
+    void sendHistory(const Room &room, const Jid &real, const Muc::HistoryRequest &request);
     // Takes the occupant out with an unavailable presence carrying these codes (307 kick,
     // 301 ban, 321 affiliation change, 332 shutdown).
     void removeOccupant(Room &room, const QString &nick, int code, const QString &actorNick, const QString &reason);

@@ -343,6 +343,33 @@ private Q_SLOTS:
         QCOMPARE(m_muc->occupancies(u"bob@localhost"_s).value(0).nick, u"Robert"_s);
     }
 
+    void twoSessionsUnderOneNick()
+    {
+        instantRoomWithBob();
+        Session *phone = m_make->bound(u"alice"_s, u"phone"_s);
+        join(phone, u"Alice"_s);
+        QVERIFY(statusCodes(ownPresence(phone, u"Alice"_s)).contains(110));
+        QVERIFY(ownPresence(m_bob, u"Alice"_s).isNull());   // no change for the others
+        QCOMPARE(m_muc->occupants(Room).size(), 2);
+        QCOMPARE(m_muc->occupancies(u"alice@localhost"_s).size(), 2);
+        m_sink->clear();
+        inject(m_bob, u"<message to='%1' type='groupchat'><body>both</body></message>"_s.arg(Room));
+        for (Session *s : {m_alice, phone})
+            QCOMPARE(take(s, [](const XmlElement &e) { return e.name() == u"message"; }).childText(u"body"_s), u"both"_s);
+        // Another user may not take the nick.
+        join(m_carol, u"Alice"_s);
+        QCOMPARE(errorOf(ownPresence(m_carol, u"Alice"_s)), u"conflict"_s);
+        // The first session leaves: only it hears so; the phone stays the occupant.
+        m_sink->clear();
+        inject(m_alice, u"<presence to='%1/Alice' type='unavailable'/>"_s.arg(Room));
+        QCOMPARE(ownPresence(m_alice, u"Alice"_s).attribute(u"type"_s), u"unavailable"_s);
+        QVERIFY(ownPresence(m_bob, u"Alice"_s).isNull());
+        QCOMPARE(m_muc->occupancies(u"alice@localhost"_s).value(0).realJid, u"alice@localhost/phone"_s);
+        m_sessions->destroySession(phone);
+        QCOMPARE(ownPresence(m_bob, u"Alice"_s).attribute(u"type"_s), u"unavailable"_s);
+        QCOMPARE(m_muc->occupants(Room).size(), 1);
+    }
+
     void sessionEndLeavesAndTemporaryRoomGoes()
     {
         instantRoomWithBob();
