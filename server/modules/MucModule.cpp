@@ -7,6 +7,7 @@
 #include "session/Session.h"
 #include "session/SessionManager.h"
 #include "stanza/StanzaError.h"
+#include "modules/MamModule.h"
 #include "modules/StoredStanza.h"
 #include "storage/MucStore.h"
 
@@ -27,6 +28,8 @@ const QString DataNs = u"jabber:x:data"_s;
 const QString VCardNs = u"vcard-temp"_s;
 const QString PingNs = u"urn:xmpp:ping"_s;
 const QString DelayNs = u"urn:xmpp:delay"_s;
+const QString MamNs = u"urn:xmpp:mam:2"_s;
+const QString SidNs = u"urn:xmpp:sid:0"_s;
 const QString From = u"from"_s;
 const QString To = u"to"_s;
 const QString Type = u"type"_s;
@@ -125,6 +128,7 @@ void MucModule::load(ModuleHost &host)
         m_admins.insert(admin.trimmed());
 
     host.addItem(m_domain, u"Chatrooms"_s);
+    m_mam = host.find<MamModule>();   // loaded before this module (StandardModules)
     host.hookDomain(m_domain, [this](StanzaEvent &event) { return onStanza(event); });
 
     if (host.database()) {
@@ -306,6 +310,8 @@ void MucModule::onRoomStanza(StanzaEvent &event)
         onRoomDisco(event, *room, ns == DiscoInfoNs);
     else if (ns == VCardNs && query.name() == u"vCard")
         onRoomVCard(event, *room, set);
+    else if (ns == MamNs && archiving())
+        onRoomArchive(event, *room);
     else if (!set && ns == PingNs && query.name() == u"ping")
         router.reply(event, StanzaRouter::makeIqResult(event.stanza));
     else
@@ -504,6 +510,8 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
     QList<int> selfCodes;
     if (room->config.whoisAnyone)
         selfCodes.append(100);
+    if (archiving())
+        selfCodes.append(170);   // §7.2.12: the room is logged
     if (created)
         selfCodes.append(201);
     if (event.to.resource() != nick)
@@ -611,7 +619,10 @@ void MucModule::dropIfEmpty(Room &room)
 {
     if (!room.occupants.isEmpty() || room.config.persistent)
         return;
-    // A temporary room goes with its last occupant (§10.1.3 muc#roomconfig_persistentroom).
+    // A temporary room goes with its last occupant (§10.1.3 muc#roomconfig_persistentroom),
+    // and its archive with it: a new room of that name starts empty.
+    if (archiving())
+        m_mam->removeRoomArchive(room.jid);
     m_rooms.remove(room.jid.bareString());   // `room` is gone after this line
     Q_EMIT roomsChanged();
 }
@@ -749,6 +760,16 @@ void MucModule::onGroupchat(StanzaEvent &event, Room &room)
     XmlElement occupantIdElement(u"occupant-id"_s, Muc::OccupantIdNs);
     occupantIdElement.setAttribute(u"id"_s, sender->occupantId);
     message.appendChild(occupantIdElement);
+    if (hasBody && archiving()) {
+        // XEP-0313 §5.1 / XEP-0359: archived as the room sends it; every copy carries the id.
+        const QString archiveId = m_mam->archiveRoomMessage(room.jid, room.jid.withResource(sender->nick), message);
+        if (!archiveId.isEmpty()) {
+            XmlElement stanzaId(u"stanza-id"_s, SidNs);
+            stanzaId.setAttribute(u"id"_s, archiveId);
+            stanzaId.setAttribute(u"by"_s, room.jid.bareString());
+            message.appendChild(stanzaId);
+        }
+    }
 
     if (hasBody && room.config.historyLength > 0) {
         Muc::HistoryEntry entry;
@@ -1175,6 +1196,8 @@ void MucModule::destroyRoom(Room &room, const QString &reason, const QString &al
         forgetSessions(room, o);
     if (room.config.persistent && m_store)
         m_store->remove(room.jid.bareString());
+    if (archiving())
+        m_mam->removeRoomArchive(room.jid);
     const QString jid = room.jid.bareString();
     m_rooms.remove(jid);
     Q_EMIT occupantsChanged(jid);
@@ -1201,6 +1224,8 @@ void MucModule::onRoomDisco(StanzaEvent &event, Room &room, bool info)
                          c.password.isEmpty() ? u"muc_unsecured"_s : u"muc_passwordprotected"_s,
                          c.moderated ? u"muc_moderated"_s : u"muc_unmoderated"_s,
                          c.whoisAnyone ? u"muc_nonanonymous"_s : u"muc_semianonymous"_s};
+    if (archiving())
+        features << MamNs << SidNs;
     for (const QString &f : std::as_const(features))
         answer.appendChild(feature(f));
     XmlElement form(u"x"_s, DataNs);
@@ -1248,6 +1273,29 @@ void MucModule::onRoomVCard(StanzaEvent &event, Room &room, bool set)
         return;
     }
     router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+}
+
+bool MucModule::archiving() const
+{
+    return m_mam && m_mam->isReady();
+}
+
+void MucModule::onRoomArchive(StanzaEvent &event, Room &room)
+{
+    // XEP-0313 §5.1.1 on a room: a members-only room's archive is for its members; nobody
+    // banned reads any (Prosody's rule as well).
+    const Affiliation affiliation = room.affiliationOf(event.from.bareString());
+    if (affiliation == Affiliation::Outcast || (room.config.membersOnly && affiliation < Affiliation::Member)) {
+        m_host->router().bounce(event, Condition::Forbidden);
+        return;
+    }
+    StanzaRouter *router = &m_host->router();
+    const Jid requester = event.from;
+    const bool handled = m_mam->handleRoomIq(event.stanza, requester, room.jid, [router, requester](const XmlElement &s) {
+        router->deliverToFullJid(requester, s);
+    });
+    if (!handled)
+        m_host->router().bounce(event, Condition::ServiceUnavailable);
 }
 
 bool MucModule::save(const Room &room)

@@ -41,6 +41,27 @@ def error_condition(stanza):
     return next((local(c.tag) for c in error if c.tag.startswith("{%s}" % STANZAS) and local(c.tag) != "text"), None)
 
 
+async def room_archive(client, room=ROOM):
+    """The bodies of a MAM query to the room JID (one page of up to 100), oldest first."""
+    iq = client.make_iq_set(ito=room)
+    query = iq.xml.makeelement("{urn:xmpp:mam:2}query", {"queryid": "rq"})
+    rsm = query.makeelement("{http://jabber.org/protocol/rsm}set", {})
+    limit = rsm.makeelement("{http://jabber.org/protocol/rsm}max", {})
+    limit.text = "100"
+    rsm.append(limit)
+    query.append(rsm)
+    iq.xml.append(query)
+    mark = len(client.received)
+    await iq.send(timeout=10)
+    bodies = []
+    for s in client.received[mark:]:
+        result = s.xml.find("{urn:xmpp:mam:2}result")
+        if result is not None and result.get("queryid") == "rq" and s.xml.get("from") == room:
+            message = result.find("{urn:xmpp:forward:0}forwarded/{jabber:client}message")
+            bodies.append(message.findtext("{jabber:client}body"))
+    return bodies
+
+
 def groupchat_bodies(client, start=0):
     out = []
     for s in client.received[start:]:
@@ -139,6 +160,9 @@ class MucTest(ImTestCase):
             self.assertEqual(groupchat_bodies(c, marks[c]), sent, f"what {c.boundjid} saw")
         m = await expect(carol, lambda s: is_message(s, body="message 3"), "message 3", start=marks[carol])
         self.assertIsNotNone(m.xml.find(f"{{{OCCUPANT_ID}}}occupant-id"))
+        sid = m.xml.find("{urn:xmpp:sid:0}stanza-id")
+        self.assertEqual(sid.get("by"), ROOM)
+        self.assertEqual(await room_archive(carol), [b for _, b in sent])
 
         # A private message through the room (§7.5).
         bob.send_message(mto=ROOM + "/Carol", mbody="psst", mtype="chat")
@@ -235,7 +259,7 @@ class MucTest(ImTestCase):
         alice = await self.connect("alice", "again")
         features, fields = await self.disco_info(alice, ROOM)
         self.assertTrue({"muc_persistent", "muc_membersonly", "muc_semianonymous", "muc_unmoderated",
-                         "muc_unsecured", OCCUPANT_ID} <= features, features)
+                         "muc_unsecured", OCCUPANT_ID, "urn:xmpp:mam:2"} <= features, features)
         self.assertEqual(fields.get("muc#roominfo_subject"), "Tea at five")
         self.assertEqual(fields.get("muc#roomconfig_roomname"), "The Lounge")
         muc = alice.plugin["xep_0045"]
@@ -252,6 +276,11 @@ class MucTest(ImTestCase):
         self.assertEqual(await self.join_refused(carol, "Carol"), "forbidden")
         dave = await self.connect("dave", "desk")
         self.assertEqual(await self.join_refused(dave, "Dave"), "registration-required")
+        # The archive survived too; a non-member may not read a members-only room's archive.
+        self.assertEqual(await room_archive(alice), [b for _, b in sent])
+        with self.assertRaises(IqError) as refused:
+            await room_archive(dave)
+        self.assertEqual(refused.exception.condition, "forbidden")
 
     async def test_temporary_room_goes_with_last_occupant_and_session_end_leaves(self):
         alice = await self.connect("alice", "desk")

@@ -262,7 +262,7 @@ private Q_SLOTS:
     {
         join(m_alice, u"Alice"_s);
         const XmlElement own = ownPresence(m_alice, u"Alice"_s);
-        QCOMPARE(statusCodes(own), (QSet<int>{110, 201}));
+        QCOMPARE(statusCodes(own), (QSet<int>{110, 170, 201}));   // 170: archived
         QCOMPARE(itemOf(own).attribute(u"affiliation"_s), u"owner"_s);
         QCOMPARE(itemOf(own).attribute(u"role"_s), u"moderator"_s);
         // Locked until configured (§10.1.1): others get item-not-found.
@@ -291,6 +291,9 @@ private Q_SLOTS:
                 QCOMPARE(m.attribute(u"from"_s), Room + u"/Alice"_s);
                 QCOMPARE(m.childText(u"body"_s), u"m%1"_s.arg(i));
                 QVERIFY(m.hasChildElement(u"occupant-id"_s, Muc::OccupantIdNs));
+                const XmlElement sid = m.firstChildElement(u"stanza-id"_s, u"urn:xmpp:sid:0"_s);
+                QCOMPARE(sid.attribute(u"by"_s), Room);
+                QVERIFY(!sid.attribute(u"id"_s).isEmpty());
             }
         }
         join(m_carol, u"Carol"_s, u"<history maxstanzas='2'/>"_s);
@@ -300,6 +303,19 @@ private Q_SLOTS:
                 bodies.append(s.childText(u"body"_s));
         }
         QCOMPARE(bodies, (QStringList{u"m1"_s, u"m2"_s}));
+        // The room's archive (XEP-0313 on the room JID) holds all three.
+        inject(m_carol, u"<iq type='set' id='mam' to='%1'><query xmlns='urn:xmpp:mam:2'/></iq>"_s.arg(Room));
+        QStringList archived;
+        for (XmlElement s = expect(m_carol); !s.isNull(); s = expect(m_carol)) {
+            const XmlElement result = s.firstChildElement(u"result"_s, u"urn:xmpp:mam:2"_s);
+            if (!result.isNull())
+                archived.append(result.firstChildElement().firstChildElement(u"message"_s).childText(u"body"_s));
+            if (s.name() == u"iq") {
+                QCOMPARE(s.attribute(u"type"_s), u"result"_s);
+                break;
+            }
+        }
+        QCOMPARE(archived, (QStringList{u"m0"_s, u"m1"_s, u"m2"_s}));
     }
 
     void kickAndBanCodes()
