@@ -90,6 +90,8 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     connect(m_model, &SessionTableModel::sessionsClosed, this, &MainWindow::onSessionsClosed);
     connect(m_link, &ServerLink::sessionsUpdated, m_model, &SessionTableModel::applyBatch);
     connect(m_link, &ServerLink::sessionsUpdated, m_people, &PeopleModel::applyBatch);
+    // People show their own pictures, as the Accounts tab does (read when accounts change).
+    connect(m_link, &ServerLink::accountsChanged, m_people, [this] { m_people->setAvatarPictures(m_link->accountAvatars()); });
     m_alerts = new SecurityAlerts(this);
     connect(m_link, &ServerLink::authLocksChanged, m_alerts, &SecurityAlerts::locksChanged);
     connect(m_link, &ServerLink::statistics, m_alerts, &SecurityAlerts::statistics);
@@ -121,6 +123,7 @@ void MainWindow::loadSessions()
     QCoreApplication::sendPostedEvents(m_link, QEvent::MetaCall);
     m_model->setSnapshots(sessions);
     m_people->setSnapshots(sessions);
+    m_people->setAvatarPictures(m_link->accountAvatars());
 }
 
 void MainWindow::buildActions()

@@ -138,11 +138,34 @@ QVariant PeopleModel::data(const QModelIndex &index, int role) const
     if (role == UsernameRole)
         return account.username;
     if (role == Qt::DecorationRole && index.column() == NameColumn) {
+        if (const auto picture = m_pictures.constFind(account.username); picture != m_pictures.constEnd())
+            return *picture;
         if (account.avatar.isNull())
             account.avatar = avatar(account.username + u'@' + m_domain, displayName(account));
         return account.avatar;
     }
     return accountData(account, index.column(), role);
+}
+
+void PeopleModel::setAvatarPictures(const QHash<QString, QByteArray> &pictures)
+{
+    QHash<QString, QIcon> decoded;
+    for (auto it = pictures.constBegin(); it != pictures.constEnd(); ++it) {
+        QPixmap picture;
+        if (picture.loadFromData(it.value()))
+            decoded.insert(it.key(), QIcon(picture));
+    }
+    QSet<QString> touched;
+    for (auto it = m_pictures.constBegin(); it != m_pictures.constEnd(); ++it)
+        touched.insert(it.key());
+    for (auto it = decoded.constBegin(); it != decoded.constEnd(); ++it)
+        touched.insert(it.key());
+    m_pictures = std::move(decoded);
+    for (const QString &username : std::as_const(touched)) {
+        const QModelIndex index = indexOfAccount(username);
+        if (index.isValid())
+            Q_EMIT dataChanged(index.siblingAtColumn(NameColumn), index.siblingAtColumn(NameColumn), {Qt::DecorationRole});
+    }
 }
 
 QString PeopleModel::displayName(const Account &account)

@@ -41,6 +41,10 @@ public:
     // One batch from the server.
     void applyBatch(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
 
+    // The people's own pictures (XEP-0084 avatars, username → image data): shown instead of the
+    // drawn initial where one decodes; the others keep the initial.
+    void setAvatarPictures(const QHash<QString, QByteArray> &pictures);
+
     QModelIndex indexOfAccount(const QString &username) const;
     QModelIndex indexOfSession(quint64 id) const;
     int accountCount() const { return int(m_accounts.size()); }
@@ -70,4 +74,5 @@ private:
     std::vector<std::unique_ptr<Account>> m_accounts;   // by username
     QHash<quint64, Account *> m_accountOf;              // session id → its account
     QString m_domain;                                   // from the first bound JID, for avatars
+    QHash<QString, QIcon> m_pictures;                   // decoded XEP-0084 avatars by username
 };

@@ -10,6 +10,7 @@
 #include "storage/AccountStore.h"
 #include "storage/Database.h"
 
+#include <QDateTime>
 #include <QSet>
 #include <QTimer>
 #include <QSqlError>
@@ -44,7 +45,63 @@ bool AdminService::start(QString *error)
     QSqlQuery q(database->connection());
     if (q.exec(u"SELECT text FROM motd WHERE id = 1"_s) && q.next())
         m_motd = q.value(0).toString();
+    return loadKeepOuts(error);
+}
+
+bool AdminService::loadKeepOuts(QString *error)
+{
+    // Temporary keep-outs outlive a restart: "keep out for 1 h" means one hour of wall time.
+    // They go with the account (cascade); expired ones are dropped here.
+    Database *database = m_server->database();
+    if (!database->migrateModule(u"keep_out"_s,
+                                 {u"CREATE TABLE keep_outs (username TEXT PRIMARY KEY REFERENCES accounts (username) "
+                                  "ON DELETE CASCADE, until INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '')"_s},
+                                 error))
+        return false;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QSqlQuery q(database->connection());
+    q.prepare(u"DELETE FROM keep_outs WHERE until <= ?"_s);
+    q.addBindValue(now);
+    q.exec();
+    if (!q.exec(u"SELECT username, until, reason FROM keep_outs"_s)) {
+        *error = q.lastError().text();
+        return false;
+    }
+    while (q.next()) {
+        const QDateTime until = QDateTime::fromMSecsSinceEpoch(q.value(1).toLongLong(), Qt::UTC);
+        const QString username = q.value(0).toString();
+        m_keepOuts.insert(username, KeepOut{username, until, q.value(2).toString()});
+        scheduleKeepOutEnd(until);
+    }
     return true;
+}
+
+void AdminService::scheduleKeepOutEnd(const QDateTime &until)
+{
+    // The Accounts tab shows the lock until it ends.
+    const qint64 ms = std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(until)) + 500;
+    QTimer::singleShot(ms, this, [this] {
+        expireKeepOuts();
+        Q_EMIT keepOutsChanged();
+        Q_EMIT m_server->accountsChanged();
+    });
+}
+
+void AdminService::storeKeepOut(const KeepOut &keepOut, bool keep)
+{
+    QSqlQuery q(m_server->database()->connection());
+    if (keep) {
+        q.prepare(u"INSERT INTO keep_outs (username, until, reason) VALUES (?, ?, ?) ON CONFLICT(username) "
+                  "DO UPDATE SET until = excluded.until, reason = excluded.reason"_s);
+        q.addBindValue(keepOut.username);
+        q.addBindValue(keepOut.until.toMSecsSinceEpoch());
+        q.addBindValue(keepOut.reason.isNull() ? u""_s : keepOut.reason);
+    } else {
+        q.prepare(u"DELETE FROM keep_outs WHERE username = ?"_s);
+        q.addBindValue(keepOut.username);
+    }
+    if (!q.exec())
+        qWarning("keep-out of %s not stored: %s", qPrintable(keepOut.username), qPrintable(q.lastError().text()));
 }
 
 QString AdminService::withActor(const QString &actor, const std::function<QString()> &action)
@@ -80,7 +137,9 @@ QString AdminService::setAccountDisabled(const QString &user, bool disabled, con
         const QString error = m_server->setAccountDisabled(user, disabled, reason);
         // Enabling lifts a temporary keep-out too: "until re-enabled" means exactly this.
         QString ignored;
-        if (error.isEmpty() && !disabled && m_keepOuts.remove(m_server->accounts()->prepareUsername(user, &ignored))) {
+        const QString username = m_server->accounts()->prepareUsername(user, &ignored);
+        if (error.isEmpty() && !disabled && m_keepOuts.remove(username)) {
+            storeKeepOut(KeepOut{username, {}, {}}, false);
             Q_EMIT keepOutsChanged();
             Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks
         }
@@ -126,12 +185,8 @@ int AdminService::endSessions(const QString &jidText, int keepOutSeconds, const 
     if (keepOutSeconds > 0) {
         // Before the kick: a client that reconnects at once is already refused.
         m_keepOuts.insert(jid.node(), KeepOut{jid.node(), until, reason});
-        // The Accounts tab shows the lock until it ends.
-        QTimer::singleShot(qint64(keepOutSeconds) * 1000 + 500, this, [this] {
-            expireKeepOuts();
-            Q_EMIT keepOutsChanged();
-            Q_EMIT m_server->accountsChanged();
-        });
+        storeKeepOut(m_keepOuts.value(jid.node()), true);
+        scheduleKeepOutEnd(until);
         audit(u"keep out"_s, jid.bareString(), u"until %1"_s.arg(timeText(until)), actor);
         Q_EMIT keepOutsChanged();
         Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks
@@ -188,6 +243,7 @@ QString AdminService::liftKeepOut(const QString &user, const QString &actor)
         return error;
     if (!m_keepOuts.remove(username))
         return u"%1 is not kept out"_s.arg(username);
+    storeKeepOut(KeepOut{username, {}, {}}, false);
     audit(u"lift keep-out"_s, username + u'@' + m_server->config().domain, QString(), actor);
     Q_EMIT keepOutsChanged();
     Q_EMIT m_server->accountsChanged();   // the Accounts tab shows the locks

@@ -16,8 +16,8 @@ class AccountStore;
 class Server;
 
 // A temporary account lock set by a kick ("keep out for"): logins are refused with
-// account-disabled and a text saying until when. Kept in memory (a restart lifts it); "until
-// re-enabled" disables the account instead, which is stored.
+// account-disabled and a text saying until when. Stored in the table keep_outs, so a restart
+// keeps it until its time; "until re-enabled" disables the account instead.
 struct KeepOut
 {
     QString username;
@@ -92,6 +92,9 @@ Q_SIGNALS:
 private:
     QString withActor(const QString &actor, const std::function<QString()> &action);
     void expireKeepOuts() const;
+    bool loadKeepOuts(QString *error);
+    void scheduleKeepOutEnd(const QDateTime &until);
+    void storeKeepOut(const KeepOut &keepOut, bool keep);
 
     Server *m_server;
     std::unique_ptr<InviteStore> m_invites;

@@ -133,6 +133,25 @@ public:
     void setAdmin(AdminActions *admin) { m_admin = admin; }
     AdminActions *admin() const { return m_admin; }
 
+    // --- durability of writes finished off the server thread (the message archive's) ---
+    // A module whose writes are committed later by a thread of its own registers how to wait
+    // for them: `after(done)` calls `done` on the server thread once everything handed over
+    // before the call is committed (at once when nothing waits; in the order asked), `wait()`
+    // blocks until then. Stream management acknowledges a client's stanzas through these.
+    struct CommitBarrier
+    {
+        std::function<void(std::function<void()> done)> after;
+        std::function<void()> wait;
+    };
+    void addCommitBarrier(CommitBarrier barrier) { m_commitBarriers.push_back(std::move(barrier)); }
+    // Runs `done` once every registered barrier has passed (at once when none is registered).
+    void afterCommitted(std::function<void()> done) const { afterCommitted(0, std::move(done)); }
+    void waitCommitted() const
+    {
+        for (const CommitBarrier &barrier : m_commitBarriers)
+            barrier.wait();
+    }
+
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
     const QString &domain() const { return m_router->domain(); }
@@ -140,6 +159,17 @@ public:
     const AccountExists &accountLookup() const { return m_accountExists; }
 
 private:
+    void afterCommitted(size_t first, std::function<void()> done) const
+    {
+        if (first >= m_commitBarriers.size()) {
+            done();
+            return;
+        }
+        m_commitBarriers[first].after([this, first, done = std::move(done)]() mutable {
+            afterCommitted(first + 1, std::move(done));
+        });
+    }
+
     template<class T>
     struct Prioritized
     {
@@ -161,4 +191,5 @@ private:
     QList<Item> m_items;
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
+    std::vector<CommitBarrier> m_commitBarriers;
 };

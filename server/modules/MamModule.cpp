@@ -90,6 +90,11 @@ void MamModule::load(ModuleHost &host)
     m_store = std::make_unique<ArchiveStore>(host.database());
     m_store->setFsyncEachCommit(host.optionBool(u"archive_fsync"_s, false));
     m_query = std::make_unique<MamQuery>(m_store.get());
+    // Stream management acknowledges a client's stanzas only once the archive rows they made
+    // are committed (docs/ARCHITECTURE.md, "Message archive").
+    ArchiveStore *store = m_store.get();
+    host.addCommitBarrier({[store](std::function<void()> done) { store->whenCommitted(std::move(done)); },
+                           [store] { store->waitCommitted(); }});
     QString error;
     m_ready = host.migrate(u"mam"_s, ArchiveStore::schemaSteps(), &error);
     if (!m_ready) {
@@ -149,9 +154,13 @@ void MamModule::load(ModuleHost &host)
         m_purgeTimer = std::make_unique<QTimer>();
         m_purgeTimer->setSingleShot(true);
         QObject::connect(m_purgeTimer.get(), &QTimer::timeout, [this] {
-            // Small batches, each its own transaction, so the event loop keeps serving clients.
-            const int deleted = purgeExpired(QDateTime::currentDateTimeUtc(), PurgeBatch);
-            schedulePurge(deleted == PurgeBatch ? 0 : PurgeIntervalMs);
+            // On the archive's writer, in small batches (each its own transaction) so archiving
+            // goes on between them; the next batch is asked for when this one is done.
+            const QDateTime cutoff = QDateTime::currentDateTimeUtc().addDays(-m_expiryDays);
+            m_store->purgeBeforeAsync(cutoff, PurgeBatch, [this](int deleted, const QString &error) {
+                logPurge(deleted, error);
+                schedulePurge(deleted == PurgeBatch ? 0 : PurgeIntervalMs);
+            });
         });
         schedulePurge(5000);
     }
@@ -169,11 +178,16 @@ int MamModule::purgeExpired(const QDateTime &now, int limit)
         return 0;
     QString error;
     const int deleted = m_store->purgeBefore(now.addDays(-m_expiryDays), limit, &error);
+    logPurge(deleted, error);
+    return qMax(deleted, 0);
+}
+
+void MamModule::logPurge(int deleted, const QString &error)
+{
     if (deleted < 0)
         qCWarning(lcStorage) << "expired archive rows not purged:" << error;
     else if (deleted > 0)
         qCDebug(lcStorage) << "purged" << deleted << "expired archive rows";
-    return qMax(deleted, 0);
 }
 
 void MamModule::stripForeignStanzaIds(StanzaEvent &event) const
@@ -242,11 +256,11 @@ QString MamModule::archive(const QString &username, const Jid &with, const XmlEl
 {
     if (!wantsArchived(username, with))
         return QString();
-    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString id = ArchiveStore::newId();
+    const ArchiveStore::Row row{0, id, QDateTime::currentDateTimeUtc(), with.bare().toString(), with.resource(),
+                                StoredStanza::toText(message)};
     QString error;
-    if (m_store->append(ArchiveStore::Owner::user(username), id, QDateTime::currentDateTimeUtc(), with.bare().toString(), with.resource(),
-                        StoredStanza::toText(message), &error)
-        < 0) {
+    if (!m_store->appendEntries({{ArchiveStore::Owner::user(username), row}}, &error)) {
         qCWarning(lcStorage) << "message not archived:" << error;
         return QString();
     }
@@ -272,11 +286,11 @@ void MamModule::onOutgoing(StanzaEvent &event)
     QString senderId;
     QString recipientId;
     if (wantsArchived(event.from.node(), event.to)) {
-        senderId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        senderId = ArchiveStore::newId();
         rows.append({ArchiveStore::Owner::user(event.from.node()), {0, senderId, now, event.to.bare().toString(), event.to.resource(), text}});
     }
     if (wantsArchived(event.to.node(), event.from)) {
-        recipientId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        recipientId = ArchiveStore::newId();
         rows.append({ArchiveStore::Owner::user(event.to.node()), {0, recipientId, now, event.from.bare().toString(), event.from.resource(), text}});
     }
     QString error;
@@ -393,11 +407,8 @@ bool MamModule::removeRoomArchive(const Jid &room)
 {
     if (!m_ready)
         return false;
-    QString error;
-    if (!m_store->removeArchive(ArchiveStore::Owner::room(room.bare().toString()), &error)) {
-        qCWarning(lcStorage) << "archive of room" << room.bare().toString() << "not removed:" << error;
-        return false;
-    }
+    // On the writer, after the room's rows handed over before: a failure is logged there.
+    m_store->removeArchiveLater(ArchiveStore::Owner::room(room.bare().toString()));
     return true;
 }
 

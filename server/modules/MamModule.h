@@ -56,7 +56,8 @@ public:
     // read the archive (members-only rooms) is the caller's decision, made before. Every
     // answer goes to `send`, possibly after this returns.
     bool handleRoomIq(const XmlElement &iq, const Jid &requester, const Jid &room, MamQuery::Send send);
-    // Deletes a destroyed room's archive.
+    // Deletes a destroyed room's archive (on the archive's writer, after its rows handed over
+    // before; returns at once).
     bool removeRoomArchive(const Jid &room);
     // The query handler and the store (null before load or when unavailable).
     const MamQuery *queries() const { return m_query.get(); }
@@ -94,6 +95,7 @@ private:
     // The new row's stanza id, or empty when nothing was archived.
     QString archive(const QString &username, const Jid &with, const XmlElement &message);
     void schedulePurge(int delayMs);
+    static void logPurge(int deleted, const QString &error);
 
     ModuleHost *m_host = nullptr;
     std::unique_ptr<ArchiveStore> m_store;

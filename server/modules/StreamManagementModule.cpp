@@ -124,9 +124,17 @@ bool StreamManagementModule::onElement(Stream &stream, const XmlElement &element
             stream.fail(StreamError::Condition::UnsupportedStanzaType, u"Stream management is not enabled"_s);
             return true;
         }
-        XmlElement answer(u"a"_s, SmNs);
-        answer.setAttribute(u"h"_s, QString::number(handled(session, *state)));
-        session->send(answer);
+        // Commit before ack: the <a/> waits for whatever the stanzas it counts handed to a
+        // background writer (their archive rows); h is what was handled when asked.
+        const quint32 h = handled(session, *state);
+        QPointer<Session> guard(session);
+        m_host->afterCommitted([guard, h] {
+            if (!guard || guard->isRetired())
+                return;
+            XmlElement answer(u"a"_s, SmNs);
+            answer.setAttribute(u"h"_s, QString::number(h));
+            guard->send(answer);
+        });
         return true;
     }
     if (name == u"a") {
@@ -229,6 +237,9 @@ void StreamManagementModule::resume(Stream &stream, const XmlElement &element)
     // From here on the stream belongs to the old session.
     state.expiry.reset();
     acknowledge(old, state, *h);
+    // <resumed h/> acknowledges the client's stanzas too: their archive rows first (a resume is
+    // rare, and by now at most one group commit is still running).
+    m_host->waitCommitted();
     XmlElement resumed(u"resumed"_s, SmNs);
     resumed.setAttribute(u"previd"_s, state.resumeId);
     resumed.setAttribute(u"h"_s, QString::number(handled(old, state)));

@@ -1,5 +1,8 @@
 #include "storage/ArchiveStore.h"
 
+#include "storage/ArchiveWriter.h"
+
+#include <QObject>
 #include <QTimer>
 #include <QUuid>
 
@@ -54,30 +57,6 @@ bool run(QSqlQuery &query, const QString &sql, const QVariantList &values)
     return query.exec();
 }
 
-// Relaxes the connection's synchronous setting for one archive commit and restores the
-// database's own (FULL, storage/Database.cpp) afterwards. PRAGMA synchronous applies between
-// transactions, per connection.
-class RelaxedSync
-{
-public:
-    RelaxedSync(QSqlDatabase db, bool relax) : m_db(std::move(db)), m_relax(relax)
-    {
-        if (m_relax)
-            QSqlQuery(m_db).exec(u"PRAGMA synchronous = NORMAL"_s);
-    }
-    ~RelaxedSync()
-    {
-        if (m_relax)
-            QSqlQuery(m_db).exec(u"PRAGMA synchronous = FULL"_s);
-    }
-    RelaxedSync(const RelaxedSync &) = delete;
-    RelaxedSync &operator=(const RelaxedSync &) = delete;
-
-private:
-    QSqlDatabase m_db;
-    bool m_relax;
-};
-
 // Where an owner's rows live: users' archives go with their accounts, rooms' do not.
 struct Table
 {
@@ -109,180 +88,11 @@ ArchiveStore::Row readRow(const QSqlQuery &q)
     row.stanza = q.value(5).toString();
     return row;
 }
-} // namespace
 
-namespace {
-// Past this many queued rows the queue is committed at once: bounds memory and the work of one
-// commit when a burst fills a single event-loop turn.
-constexpr int MaxQueued = 512;
-} // namespace
-
-ArchiveStore::ArchiveStore(Database *database)
-    : m_database(database)
+std::optional<qint64> keyOf(QSqlDatabase db, const ArchiveStore::Owner &owner, const QString &id, QString *error)
 {
-}
-
-ArchiveStore::~ArchiveStore()
-{
-    QString error;
-    if (!m_queue.isEmpty() && !flush(&error))
-        qWarning("ArchiveStore: %lld archived messages lost at shutdown: %s", qlonglong(m_queue.size()),
-                 qPrintable(error));
-}
-
-bool ArchiveStore::flush(QString *error) const
-{
-    if (m_flushTimer)
-        m_flushTimer->stop();
-    if (m_queue.isEmpty())
-        return true;
-    const QList<Entry> entries = std::exchange(m_queue, {});
-    return write(entries, error);
-}
-
-QStringList ArchiveStore::schemaSteps()
-{
-    return {
-        // key orders the archive; stamp is UTC milliseconds; the row goes with the account.
-        u"CREATE TABLE mam_archive ("
-        "  key INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,"
-        "  id TEXT NOT NULL,"
-        "  stamp INTEGER NOT NULL,"
-        "  with_bare TEXT NOT NULL,"
-        "  with_resource TEXT NOT NULL DEFAULT '',"
-        "  stanza TEXT NOT NULL)"_s,
-        // A user's whole archive in order (and the account's cascade).
-        u"CREATE INDEX mam_archive_user ON mam_archive (username, key)"_s,
-        // One conversation in order: "the last 50 with bob" is a range scan of this index.
-        u"CREATE INDEX mam_archive_with ON mam_archive (username, with_bare, key)"_s,
-        // RSM and before-id/after-id look rows up by stanza id.
-        u"CREATE UNIQUE INDEX mam_archive_id ON mam_archive (username, id)"_s,
-        // Retention deletes by age.
-        u"CREATE INDEX mam_archive_stamp ON mam_archive (stamp)"_s,
-        u"CREATE TABLE mam_prefs ("
-        "  username TEXT PRIMARY KEY REFERENCES accounts (username) ON DELETE CASCADE,"
-        "  default_policy TEXT NOT NULL,"
-        "  always_jids TEXT NOT NULL DEFAULT '',"
-        "  never_jids TEXT NOT NULL DEFAULT '')"_s,
-        // Rooms' archives (XEP-0313 on a room JID): the same columns and indexes, owned by the
-        // room's bare JID; no account to cascade with, removeArchive() deletes a room's rows.
-        u"CREATE TABLE mam_room_archive ("
-        "  key INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  room TEXT NOT NULL,"
-        "  id TEXT NOT NULL,"
-        "  stamp INTEGER NOT NULL,"
-        "  with_bare TEXT NOT NULL,"
-        "  with_resource TEXT NOT NULL DEFAULT '',"
-        "  stanza TEXT NOT NULL)"_s,
-        u"CREATE INDEX mam_room_archive_room ON mam_room_archive (room, key)"_s,
-        u"CREATE INDEX mam_room_archive_with ON mam_room_archive (room, with_bare, key)"_s,
-        u"CREATE UNIQUE INDEX mam_room_archive_id ON mam_room_archive (room, id)"_s,
-        u"CREATE INDEX mam_room_archive_stamp ON mam_room_archive (stamp)"_s,
-    };
-}
-
-qint64 ArchiveStore::append(const Owner &owner, const QString &id, const QDateTime &stamp,
-                            const QString &withBare, const QString &withResource, const QString &stanza,
-                            QString *error)
-{
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return -1;
-    }
-    if (!flush(error))   // the archive's order is the order of arrival
-        return -1;
-    // One statement is its own transaction in SQLite: committed on return.
-    const RelaxedSync sync(m_database->connection(), !m_fsyncEachCommit);
-    QSqlQuery insert(m_database->connection());
-    if (!run(insert, insertSql(tableOf(owner.kind)),
-             {owner.name, id, stamp.toMSecsSinceEpoch(), withBare, notNull(withResource), stanza})) {
-        setError(error, u"cannot archive a message for %1: %2"_s.arg(owner.name, insert.lastError().text()));
-        return -1;
-    }
-    return insert.lastInsertId().toLongLong();
-}
-
-bool ArchiveStore::appendBatch(const Owner &owner, const QList<Row> &rows, QString *error)
-{
-    QList<Entry> entries;
-    entries.reserve(rows.size());
-    for (const Row &row : rows)
-        entries.append({owner, row});
-    return flush(error) && write(entries, error);
-}
-
-bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
-{
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
-    m_queue.append(entries);
-    if (m_queue.size() >= MaxQueued)
-        return flush(error);
-    if (!m_flushTimer) {
-        m_flushTimer = std::make_unique<QTimer>();
-        m_flushTimer->setSingleShot(true);
-        m_flushTimer->setInterval(0);
-        QObject::connect(m_flushTimer.get(), &QTimer::timeout, m_flushTimer.get(), [this] {
-            QString failure;
-            if (!flush(&failure))
-                qWarning("ArchiveStore: archive commit failed: %s", qPrintable(failure));
-        });
-    }
-    if (!m_flushTimer->isActive())
-        m_flushTimer->start();
-    return true;
-}
-
-bool ArchiveStore::write(const QList<Entry> &entries, QString *error) const
-{
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
-    QSqlDatabase db = m_database->connection();
-    const RelaxedSync sync(db, !m_fsyncEachCommit);   // declared first: restored after the commit
-    Transaction transaction(db);
-    if (!transaction.isActive()) {
-        setError(error, transaction.errorText());
-        return false;
-    }
-    QSqlQuery userInsert(db);
-    QSqlQuery roomInsert(db);
-    for (const Entry &entry : entries) {
-        const bool room = entry.owner.kind == Owner::Kind::Room;
-        QSqlQuery &insert = room ? roomInsert : userInsert;
-        if (!insert.isActive() && insert.lastQuery().isEmpty())
-            insert.prepare(insertSql(tableOf(entry.owner.kind)));
-        const Row &row = entry.row;
-        insert.bindValue(0, entry.owner.name);
-        insert.bindValue(1, row.id);
-        insert.bindValue(2, row.stamp.toMSecsSinceEpoch());
-        insert.bindValue(3, row.withBare);
-        insert.bindValue(4, notNull(row.withResource));
-        insert.bindValue(5, row.stanza);
-        // One row that cannot go in (its account was deleted a moment ago) does not take the
-        // rest of the group with it.
-        if (!insert.exec())
-            qWarning("ArchiveStore: a message for %s not archived: %s", qPrintable(entry.owner.name),
-                     qPrintable(insert.lastError().text()));
-    }
-    userInsert.finish();
-    roomInsert.finish();
-    if (!transaction.commit()) {
-        setError(error, transaction.errorText());
-        return false;
-    }
-    return true;
-}
-
-std::optional<qint64> ArchiveStore::keyOf(const Owner &owner, const QString &id, QString *error) const
-{
-    flush();   // reads see every message archived before them
     const Table table = tableOf(owner.kind);
-    QSqlQuery q(m_database->connection());
+    QSqlQuery q(db);
     if (!run(q, u"SELECT key FROM %1 WHERE %2 = ? AND id = ?"_s.arg(table.name, table.owner), {owner.name, id})) {
         setError(error, q.lastError().text());
         return std::nullopt;
@@ -290,20 +100,56 @@ std::optional<qint64> ArchiveStore::keyOf(const Owner &owner, const QString &id,
     return q.next() ? q.value(0).toLongLong() : 0;   // 0: no such id (keys start at 1)
 }
 
-ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request) const
+// Inserts rows inside the caller's transaction. One row that cannot go in (its account was
+// deleted a moment ago, a duplicate id) does not take the rest of the group with it; false
+// when any failed, with the first reason.
+bool insertRows(QSqlDatabase db, const QList<ArchiveStore::Entry> &entries, QString *error)
 {
+    using Kind = ArchiveStore::Owner::Kind;
+    QSqlQuery userInsert(db);
+    QSqlQuery roomInsert(db);
+    bool prepared[2] = {false, false};
+    bool ok = true;
+    for (const ArchiveStore::Entry &entry : entries) {
+        const bool room = entry.owner.kind == Kind::Room;
+        QSqlQuery &insert = room ? roomInsert : userInsert;
+        if (!prepared[room]) {
+            insert.prepare(insertSql(tableOf(entry.owner.kind)));
+            prepared[room] = true;
+        }
+        const ArchiveStore::Row &row = entry.row;
+        insert.bindValue(0, entry.owner.name);
+        insert.bindValue(1, row.id);
+        insert.bindValue(2, row.stamp.toMSecsSinceEpoch());
+        insert.bindValue(3, row.withBare);
+        insert.bindValue(4, notNull(row.withResource));
+        insert.bindValue(5, row.stanza);
+        if (!insert.exec()) {
+            const QString reason = insert.lastError().text();
+            qWarning("ArchiveStore: a message for %s not archived: %s", qPrintable(entry.owner.name),
+                     qPrintable(reason));
+            if (ok)
+                setError(error, u"cannot archive a message for %1: %2"_s.arg(entry.owner.name, reason));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+ArchiveStore::Page runQuery(QSqlDatabase db, const ArchiveStore::Owner &owner, const ArchiveStore::Query &request)
+{
+    using Page = ArchiveStore::Page;
     const Table table = tableOf(owner.kind);
-    flush();   // reads see every message archived before them
     Page page;
-    if (!m_database || !m_database->isOpen()) {
+    if (!db.isOpen()) {
         page.status = Page::Status::Failed;
-        page.error = u"the database is not open"_s;
+        page.error = u"the archive's database connection is not open"_s;
         return page;
     }
     // Looks an id up; false ends the query (unknown id: item-not-found, XEP-0313 §4.1.1 and
     // XEP-0059 §2.6 alike).
     auto lookup = [&](const QString &id, qint64 *key) {
-        const auto found = keyOf(owner, id, &page.error);
+        const auto found = keyOf(db, owner, id, &page.error);
         if (!found) {
             page.status = Page::Status::Failed;
             return false;
@@ -364,7 +210,6 @@ ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request)
         window.add(u"key < ?"_s, key);
     }
     const int max = std::max(0, request.max);
-    QSqlDatabase db = m_database->connection();
     if (max > 0) {
         QSqlQuery rows(db);
         const QString sql = u"SELECT key, id, stamp, with_bare, with_resource, stanza FROM %1 WHERE %2 "
@@ -413,38 +258,304 @@ ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request)
     return page;
 }
 
+} // namespace
+
+namespace {
+// Past this many rows waiting for the writer the server thread waits for the next commit:
+// bounds memory when the disk cannot keep up with a burst, without waiting for the whole queue.
+constexpr int MaxQueued = 20000;
+// Rows collected on the server thread before they are handed over without waiting for the end
+// of the turn: bounds one hand-over when a burst fills a single turn.
+constexpr int HandOverRows = 512;
+} // namespace
+
+ArchiveStore::ArchiveStore(Database *database)
+    : m_database(database), m_context(std::make_unique<QObject>())
+{
+    QObject *context = m_context.get();
+    const QString path = database && database->isOpen() ? database->filePath() : QString();
+    m_writer = std::make_unique<ArchiveWriter>(path, [this, context](quint64 seq) {
+        // On the writer thread: the barrier callbacks run on the store's own thread.
+        QMetaObject::invokeMethod(context, [this, seq] { onCommitted(seq); }, Qt::QueuedConnection);
+    });
+    if (!m_writer->isOpen())
+        qWarning("ArchiveStore: the archive's connection did not open: %s", qPrintable(m_writer->openError()));
+}
+
+ArchiveStore::~ArchiveStore()
+{
+    handOver();
+    m_writer.reset();   // commits what is still queued, then stops
+}
+
+void ArchiveStore::setFsyncEachCommit(bool on)
+{
+    m_writer->setFsync(on);
+}
+
+void ArchiveStore::handOver() const
+{
+    if (m_handOverTimer)
+        m_handOverTimer->stop();
+    if (m_pending.isEmpty())
+        return;
+    QList<Entry> entries = std::exchange(m_pending, {});
+    const int rows = int(entries.size());
+    m_writer->submitRows([entries = std::move(entries)](QSqlDatabase &db) { return insertRows(db, entries, nullptr); },
+                         rows);
+    if (m_writer->queuedRows() > MaxQueued)
+        m_writer->waitBelow(MaxQueued);
+}
+
+template<class Result>
+Result ArchiveStore::runSync(std::function<Result(QSqlDatabase &db)> work) const
+{
+    handOver();
+    Result result{};
+    m_writer->submit([&](QSqlDatabase &db) {
+        result = work(db);
+        return true;
+    });
+    m_writer->drain();
+    return result;
+}
+
+bool ArchiveStore::flush(QString *error) const
+{
+    (void)error;
+    handOver();
+    m_writer->drain();
+    return true;
+}
+
+int ArchiveStore::queued() const
+{
+    return int(m_pending.size()) + m_writer->queuedRows();
+}
+
+QStringList ArchiveStore::schemaSteps()
+{
+    return {
+        // key orders the archive; stamp is UTC milliseconds; the row goes with the account.
+        u"CREATE TABLE mam_archive ("
+        "  key INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,"
+        "  id TEXT NOT NULL,"
+        "  stamp INTEGER NOT NULL,"
+        "  with_bare TEXT NOT NULL,"
+        "  with_resource TEXT NOT NULL DEFAULT '',"
+        "  stanza TEXT NOT NULL)"_s,
+        // A user's whole archive in order (and the account's cascade).
+        u"CREATE INDEX mam_archive_user ON mam_archive (username, key)"_s,
+        // One conversation in order: "the last 50 with bob" is a range scan of this index.
+        u"CREATE INDEX mam_archive_with ON mam_archive (username, with_bare, key)"_s,
+        // RSM and before-id/after-id look rows up by stanza id.
+        u"CREATE UNIQUE INDEX mam_archive_id ON mam_archive (username, id)"_s,
+        // Retention deletes by age.
+        u"CREATE INDEX mam_archive_stamp ON mam_archive (stamp)"_s,
+        u"CREATE TABLE mam_prefs ("
+        "  username TEXT PRIMARY KEY REFERENCES accounts (username) ON DELETE CASCADE,"
+        "  default_policy TEXT NOT NULL,"
+        "  always_jids TEXT NOT NULL DEFAULT '',"
+        "  never_jids TEXT NOT NULL DEFAULT '')"_s,
+        // Rooms' archives (XEP-0313 on a room JID): the same columns and indexes, owned by the
+        // room's bare JID; no account to cascade with, removeArchive() deletes a room's rows.
+        u"CREATE TABLE mam_room_archive ("
+        "  key INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  room TEXT NOT NULL,"
+        "  id TEXT NOT NULL,"
+        "  stamp INTEGER NOT NULL,"
+        "  with_bare TEXT NOT NULL,"
+        "  with_resource TEXT NOT NULL DEFAULT '',"
+        "  stanza TEXT NOT NULL)"_s,
+        u"CREATE INDEX mam_room_archive_room ON mam_room_archive (room, key)"_s,
+        u"CREATE INDEX mam_room_archive_with ON mam_room_archive (room, with_bare, key)"_s,
+        u"CREATE UNIQUE INDEX mam_room_archive_id ON mam_room_archive (room, id)"_s,
+        u"CREATE INDEX mam_room_archive_stamp ON mam_room_archive (stamp)"_s,
+    };
+}
+
+
+qint64 ArchiveStore::append(const Owner &owner, const QString &id, const QDateTime &stamp,
+                            const QString &withBare, const QString &withResource, const QString &stanza,
+                            QString *error)
+{
+    struct Out
+    {
+        qint64 key = -1;
+        QString error;
+    };
+    const Out out = runSync<Out>([&](QSqlDatabase &db) {
+        Out o;
+        QSqlQuery insert(db);
+        // One statement is its own transaction in SQLite: committed on return.
+        if (!run(insert, insertSql(tableOf(owner.kind)),
+                 {owner.name, id, stamp.toMSecsSinceEpoch(), withBare, notNull(withResource), stanza}))
+            o.error = u"cannot archive a message for %1: %2"_s.arg(owner.name, insert.lastError().text());
+        else
+            o.key = insert.lastInsertId().toLongLong();
+        return o;
+    });
+    if (out.key < 0)
+        setError(error, out.error);
+    return out.key;
+}
+
+bool ArchiveStore::appendBatch(const Owner &owner, const QList<Row> &rows, QString *error)
+{
+    QList<Entry> entries;
+    entries.reserve(rows.size());
+    for (const Row &row : rows)
+        entries.append({owner, row});
+    const QString failure = runSync<QString>([&](QSqlDatabase &db) {
+        Transaction transaction(db);
+        if (!transaction.isActive())
+            return transaction.errorText();
+        QString e;
+        insertRows(db, entries, &e);
+        if (!transaction.commit())
+            return transaction.errorText();
+        return e;
+    });
+    if (!failure.isEmpty()) {
+        setError(error, failure);
+        return false;
+    }
+    return true;
+}
+
+bool ArchiveStore::appendEntries(const QList<Entry> &entries, QString *error)
+{
+    if (!m_writer->isOpen()) {
+        setError(error, u"the archive's database connection is not open"_s);
+        return false;
+    }
+    if (entries.isEmpty())
+        return true;
+    // Collected for the rest of this event-loop turn and handed over in one piece at its end
+    // (one wake-up of the writer per turn, not per message), or at once past HandOverRows.
+    m_pending.append(entries);
+    if (m_pending.size() >= HandOverRows) {
+        handOver();
+        return true;
+    }
+    if (!m_handOverTimer) {
+        m_handOverTimer = std::make_unique<QTimer>();
+        m_handOverTimer->setSingleShot(true);
+        m_handOverTimer->setInterval(0);
+        QObject::connect(m_handOverTimer.get(), &QTimer::timeout, m_handOverTimer.get(), [this] { handOver(); });
+    }
+    if (!m_handOverTimer->isActive())
+        m_handOverTimer->start();
+    return true;
+}
+
+void ArchiveStore::whenCommitted(std::function<void()> done)
+{
+    handOver();
+    // In order: a later barrier never overtakes an earlier one still waiting.
+    const quint64 seq = m_writer->submitted();
+    if (m_waiting.empty() && m_writer->committed() >= seq) {
+        done();
+        return;
+    }
+    m_waiting.push_back({seq, std::move(done)});
+}
+
+void ArchiveStore::waitCommitted()
+{
+    handOver();
+    m_writer->drain();
+    onCommitted(m_writer->committed());
+}
+
+void ArchiveStore::onCommitted(quint64 seq)
+{
+    while (!m_waiting.empty() && m_waiting.front().first <= seq) {
+        auto done = std::move(m_waiting.front().second);
+        m_waiting.pop_front();
+        done();
+    }
+}
+
+
+ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request) const
+{
+    return runSync<Page>([&](QSqlDatabase &db) { return runQuery(db, owner, request); });
+}
+
 void ArchiveStore::queryAsync(const Owner &owner, const Query &request, PageCallback done) const
 {
-    done(query(owner, request));
+    handOver();
+    QObject *context = m_context.get();
+    m_writer->submit([context, owner, request, done = std::move(done)](QSqlDatabase &db) {
+        const Page page = runQuery(db, owner, request);
+        QMetaObject::invokeMethod(context, [done, page] { done(page); }, Qt::QueuedConnection);
+        return true;
+    });
 }
 
 qint64 ArchiveStore::count(const Owner &owner) const
 {
-    flush();   // reads see every message archived before them
-    if (!m_database || !m_database->isOpen())
-        return -1;
-    const Table table = tableOf(owner.kind);
-    QSqlQuery q(m_database->connection());
-    if (!run(q, u"SELECT COUNT(*) FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name}) || !q.next())
-        return -1;
-    return q.value(0).toLongLong();
+    return runSync<qint64>([&](QSqlDatabase &db) -> qint64 {
+        const Table table = tableOf(owner.kind);
+        QSqlQuery q(db);
+        if (!run(q, u"SELECT COUNT(*) FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name}) || !q.next())
+            return -1;
+        return q.value(0).toLongLong();
+    });
 }
+
+namespace {
+QString removeRows(QSqlDatabase db, const ArchiveStore::Owner &owner)
+{
+    const Table table = tableOf(owner.kind);
+    QSqlQuery q(db);
+    if (!run(q, u"DELETE FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name}))
+        return q.lastError().text().isEmpty() ? u"delete failed"_s : q.lastError().text();
+    return QString();
+}
+
+int purgeRows(QSqlDatabase db, const QDateTime &cutoff, int limit, QString *error)
+{
+    int deleted = 0;
+    for (const auto kind : {ArchiveStore::Owner::Kind::User, ArchiveStore::Owner::Kind::Room}) {
+        if (deleted >= limit)
+            break;
+        const Table table = tableOf(kind);
+        QSqlQuery q(db);
+        if (!run(q,
+                 u"DELETE FROM %1 WHERE key IN (SELECT key FROM %1 WHERE stamp < ? ORDER BY stamp LIMIT ?)"_s.arg(
+                     table.name),
+                 {cutoff.toMSecsSinceEpoch(), limit - deleted})) {
+            setError(error, q.lastError().text());
+            return -1;
+        }
+        deleted += q.numRowsAffected();
+    }
+    return deleted;
+}
+} // namespace
 
 bool ArchiveStore::removeArchive(const Owner &owner, QString *error)
 {
-    if (!flush(error))   // rows still queued for this owner go too
-        return false;
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return false;
-    }
-    const Table table = tableOf(owner.kind);
-    QSqlQuery q(m_database->connection());
-    if (!run(q, u"DELETE FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name})) {
-        setError(error, q.lastError().text());
+    const QString failure = runSync<QString>([&](QSqlDatabase &db) { return removeRows(db, owner); });
+    if (!failure.isEmpty()) {
+        setError(error, failure);
         return false;
     }
     return true;
+}
+
+void ArchiveStore::removeArchiveLater(const Owner &owner)
+{
+    handOver();
+    m_writer->submit([owner](QSqlDatabase &db) {
+        const QString failure = removeRows(db, owner);
+        if (!failure.isEmpty())
+            qWarning("ArchiveStore: the archive of %s not removed: %s", qPrintable(owner.name), qPrintable(failure));
+        return failure.isEmpty();
+    });
 }
 
 QString ArchiveStore::newId()
@@ -492,27 +603,31 @@ bool ArchiveStore::setPrefs(const QString &username, const Prefs &prefs, QString
 
 int ArchiveStore::purgeBefore(const QDateTime &cutoff, int limit, QString *error)
 {
-    flush();   // reads see every message archived before them
-    if (!m_database || !m_database->isOpen()) {
-        setError(error, u"the database is not open"_s);
-        return -1;
-    }
-    int deleted = 0;
-    for (const auto kind : {Owner::Kind::User, Owner::Kind::Room}) {
-        if (deleted >= limit)
-            break;
-        const Table table = tableOf(kind);
-        QSqlQuery q(m_database->connection());
-        if (!run(q,
-                 u"DELETE FROM %1 WHERE key IN (SELECT key FROM %1 WHERE stamp < ? ORDER BY stamp LIMIT ?)"_s.arg(
-                     table.name),
-                 {cutoff.toMSecsSinceEpoch(), limit - deleted})) {
-            setError(error, q.lastError().text());
-            return -1;
-        }
-        deleted += q.numRowsAffected();
-    }
-    return deleted;
+    struct Out
+    {
+        int deleted = -1;
+        QString error;
+    };
+    const Out out = runSync<Out>([&](QSqlDatabase &db) {
+        Out o;
+        o.deleted = purgeRows(db, cutoff, limit, &o.error);
+        return o;
+    });
+    if (out.deleted < 0)
+        setError(error, out.error);
+    return out.deleted;
+}
+
+void ArchiveStore::purgeBeforeAsync(const QDateTime &cutoff, int limit, std::function<void(int, const QString &)> done)
+{
+    handOver();
+    QObject *context = m_context.get();
+    m_writer->submit([context, cutoff, limit, done = std::move(done)](QSqlDatabase &db) {
+        QString error;
+        const int deleted = purgeRows(db, cutoff, limit, &error);
+        QMetaObject::invokeMethod(context, [done, deleted, error] { done(deleted, error); }, Qt::QueuedConnection);
+        return deleted >= 0;
+    });
 }
 
 QString ArchiveStore::defaultName(Default policy)

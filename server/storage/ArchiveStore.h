@@ -6,21 +6,30 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 
+class ArchiveWriter;
+class QObject;
 class QTimer;
+class QSqlDatabase;
 
 // The per-user message archives of XEP-0313 (Message Archive Management): one row per archived
 // message, in the order it was archived. Each row has the XEP-0359 stanza id the server stamped
 // (a UUID, unique per user), the time, the other party (bare JID and resource apart, so that
 // 'with' can match either) and the message as serialised XML. Also each user's archiving
 // preferences (XEP-0313 §6). The tables are created by the MAM module through the module host
-// (schemaSteps()). Messages are archived by group commit: rows queue in memory and go to the
-// database in one transaction at the end of the event-loop turn that archived them (or at once
-// when many are queued), before the server reads its clients' next input; every read flushes
-// the queue first, so a query always sees every message archived before it.
+// (schemaSteps()). The archive's rows are written on its own thread with its own connection
+// (ArchiveWriter): the server thread collects a turn's rows (appendEntries) and hands them over
+// at the end of the event-loop turn in one piece, then goes on; the writer
+// commits whatever arrived while its previous commit ran in one transaction (group commit).
+// whenCommitted() tells the server thread when everything handed over so far is in the
+// database (stream management acknowledges a client's messages only then). Queries, counts,
+// purges and removals run on the writer too, after the rows handed over before them, so a
+// query always sees every message archived before it; the *Async forms answer on the thread
+// that made the store, the others wait (tests, the benchmark, the command line).
 //
 // An archive belongs to an owner: a user (table mam_archive, rows go with the account) or a
 // group chat room (table mam_room_archive, by the room's bare JID; rooms are not accounts, so
@@ -87,13 +96,15 @@ public:
     };
 
     explicit ArchiveStore(Database *database);
-    ~ArchiveStore();   // commits what is still queued
+    ~ArchiveStore();   // commits what is still queued, then stops the writer
+    ArchiveStore(const ArchiveStore &) = delete;
+    ArchiveStore &operator=(const ArchiveStore &) = delete;
 
     // With fsync off (the default) the archive's group commits do not wait for the disk (PRAGMA
-    // synchronous=NORMAL for that one commit, WAL mode): they survive a crash of the process,
-    // and reach the disk with the next FULL commit or checkpoint; a power cut may lose the last
-    // ones. On, each group commit waits for one fsync.
-    void setFsyncEachCommit(bool on) { m_fsyncEachCommit = on; }
+    // synchronous=NORMAL on the writer's connection, WAL mode): they survive a crash of the
+    // process, and reach the disk with the next checkpoint or a FULL commit of the server's;
+    // a power cut may lose the last ones. On, each group commit waits for one fsync.
+    void setFsyncEachCommit(bool on);
 
     // The tables and indexes, one statement a step, for ModuleHost::migrate("mam", ...).
     static QStringList schemaSteps();
@@ -107,16 +118,22 @@ public:
     {
         return appendBatch(Owner::user(username), rows, error);
     }
-    // Rows of several archives (a message's two sides), queued for the next group commit.
+    // Rows of several archives (a message's two sides), handed to the writer for its next group
+    // commit; returns at once (unless a burst left too many rows waiting).
     struct Entry
     {
         Owner owner;
         Row row;
     };
     bool appendEntries(const QList<Entry> &entries, QString *error = nullptr);
-    // Commits the queue now (one transaction); false with *error when the commit failed.
+    // Waits until the writer has committed everything handed over so far.
     bool flush(QString *error = nullptr) const;
-    int queued() const { return int(m_queue.size()); }
+    int queued() const;   // rows handed over, not yet committed
+    // Calls `done` on this thread once every row handed over before the call is committed: at
+    // once when none is waiting; barriers complete in the order they were asked for.
+    void whenCommitted(std::function<void()> done);
+    // The same, waiting (a resumption's <resumed/>; rare and short).
+    void waitCommitted();
 
     Page query(const Owner &owner, const Query &query) const;
     Page query(const QString &username, const Query &q) const { return query(Owner::user(username), q); }
@@ -127,6 +144,8 @@ public:
     qint64 count(const QString &username) const { return count(Owner::user(username)); }
     // Deletes an owner's whole archive (a destroyed room); false with *error.
     bool removeArchive(const Owner &owner, QString *error = nullptr);
+    // The same without waiting (after every row handed over before).
+    void removeArchiveLater(const Owner &owner);
     // A new XEP-0359 stanza id (a UUID).
     static QString newId();
 
@@ -137,16 +156,22 @@ public:
     // Deletes up to `limit` rows archived before `cutoff` (retention), users' and rooms' alike;
     // how many, or -1.
     int purgeBefore(const QDateTime &cutoff, int limit, QString *error = nullptr);
+    // The same on the writer; `done(deleted, error)` on this thread.
+    void purgeBeforeAsync(const QDateTime &cutoff, int limit, std::function<void(int deleted, const QString &error)> done);
 
     static QString defaultName(Default policy);
     static std::optional<Default> defaultFromName(const QString &name);
 
 private:
-    std::optional<qint64> keyOf(const Owner &owner, const QString &id, QString *error) const;
+    template<class Result>
+    Result runSync(std::function<Result(QSqlDatabase &db)> work) const;
+    void onCommitted(quint64 seq);
+    void handOver() const;   // the rows collected this turn, to the writer
 
-    bool write(const QList<Entry> &entries, QString *error) const;
-    Database *m_database;
-    bool m_fsyncEachCommit = false;
-    mutable QList<Entry> m_queue;
-    std::unique_ptr<QTimer> m_flushTimer;   // zero-interval: the end of this event-loop turn
+    Database *m_database;                     // the server's connection: preferences
+    std::unique_ptr<QObject> m_context;       // lives on this thread: answers come here
+    std::unique_ptr<ArchiveWriter> m_writer;  // the archive's thread and connection
+    std::deque<std::pair<quint64, std::function<void()>>> m_waiting;
+    mutable QList<Entry> m_pending;           // this turn's rows, not handed over yet
+    mutable std::unique_ptr<QTimer> m_handOverTimer;   // zero-interval: the end of this turn
 };

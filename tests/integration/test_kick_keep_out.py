@@ -15,7 +15,7 @@ import aioxmpp.connector
 import aioxmpp.errors
 import aiosasl
 
-from harness import DOMAIN
+from harness import DOMAIN, Server
 from im_support import ImTestCase, bare
 
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -65,6 +65,27 @@ class KickKeepOutTest(ImTestCase):
         self.assertTrue(later.session_started.is_set(), later.sasl_failures)
         audit = self.server.run("kick", bare("nobody"), "--keep-out", "5m")
         self.assertNotEqual(audit.returncode, 0)   # no such account to keep out
+
+    async def test_keep_out_survives_a_restart(self):
+        await self.connect("alice", "desk")
+        result = self.server.run("kick", bare("alice"), "--reason", "Cool down", "--keep-out", "20s")
+        deadline = time.monotonic() + 20
+        self.assertEqual(result.returncode, 0, result.stderr)
+        first = await self.try_login("alice")
+        until = UNTIL.search(sasl_failure_text(first)).group(1)
+        self.server.stop()
+        self.server = Server(config_text=self.server_config, data_dir=self.server.data_dir).start()
+        self.addCleanup(self.server.stop)
+        again = await self.try_login("alice")
+        self.assertFalse(again.session_started.is_set())
+        self.assertIn("account-disabled", again.sasl_failures)
+        self.assertRegex(sasl_failure_text(again), r"^Kept out by the administrator until ")
+        self.assertEqual(UNTIL.search(sasl_failure_text(again)).group(1), until)
+        await self.connect("bob", "desk")
+        # It still ends at its time.
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()) + 0.5)
+        later = await self.try_login("alice")
+        self.assertTrue(later.session_started.is_set(), later.sasl_failures)
 
     async def test_aioxmpp_automatic_reconnection_is_refused(self):
         # aioxmpp asks its password provider once per login attempt (nattempt 0) and again after

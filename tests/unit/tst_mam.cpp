@@ -2,6 +2,8 @@
 #include "modules/MamModule.h"
 #include "storage/ArchiveStore.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -74,9 +76,25 @@ private:
     Session *m_bob = nullptr;
     Session *m_carol = nullptr;
 
+    // Archive queries are answered from the archive's own thread: the answer comes through the
+    // event loop. Waits (bounded) until an iq was written to `to`.
+    void waitForIq(Session *to)
+    {
+        const auto arrived = [&] {
+            for (const auto &w : m_sink->written()) {
+                if (w.to == to && w.stanza.name() == u"iq")
+                    return true;
+            }
+            return false;
+        };
+        QDeadlineTimer deadline(5000);
+        while (!arrived() && !deadline.hasExpired())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    }
     XmlElement iq(Session *from, const QString &payload, const QString &type = u"set"_s)
     {
         inject(from, u"<iq type='%1' id='q1'>%2</iq>"_s.arg(type, payload));
+        waitForIq(from);
         for (XmlElement e = expect(from); !e.isNull(); e = expect(from)) {
             if (e.name() == u"iq")
                 return e;
@@ -97,6 +115,7 @@ private:
         }
         const QString set = rsm.isNull() ? QString() : u"<set xmlns='http://jabber.org/protocol/rsm'>%1</set>"_s.arg(rsm);
         inject(from, u"<iq type='set' id='mq'><query xmlns='urn:xmpp:mam:2' queryid='f1'>%1%2%3</query></iq>"_s.arg(form, set, extra));
+        waitForIq(from);
         Answer answer;
         for (XmlElement e = expect(from); !e.isNull(); e = expect(from)) {
             if (e.name() == u"iq") {
@@ -442,6 +461,7 @@ private Q_SLOTS:
             Answer answer;
             if (!handled)
                 return answer;
+            waitForIq(m_laptop);
             for (XmlElement e = expect(m_laptop); !e.isNull(); e = expect(m_laptop)) {
                 if (e.name() == u"iq") {
                     answer.iq = e;

@@ -2,7 +2,11 @@
 #include "PresenceText.h"
 
 #include <QAbstractItemModelTester>
+#include <QBuffer>
 #include <QElapsedTimer>
+#include <QIcon>
+#include <QImage>
+#include <QPixmap>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -117,6 +121,30 @@ private Q_SLOTS:
         QVERIFY2(ms < 2000, qPrintable(u"ten batches took %1 ms"_s.arg(ms)));
         const QModelIndex changedRow = model.indexOfSession(all.at(7).id);
         QCOMPARE(changedRow.siblingAtColumn(PeopleModel::PresenceColumn).data().toString(), u"Away"_s);
+    }
+
+    void ownPictureInsteadOfTheInitial()
+    {
+        PeopleModel model;
+        QAbstractItemModelTester tester(&model);
+        model.setSnapshots({bound(1, u"alice"_s, u"desk"_s), bound(2, u"bob"_s, u"desk"_s)});
+        QImage red(16, 16, QImage::Format_RGB32);
+        red.fill(Qt::red);
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(red.save(&buffer, "PNG"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setAvatarPictures({{u"alice"_s, png}, {u"bob"_s, QByteArray("not a picture")}});
+        QCOMPARE(changed.size(), 1);   // alice's row; bob's data does not decode
+        const auto pixel = [&](const QString &user) {
+            const QIcon icon = model.indexOfAccount(user).siblingAtColumn(PeopleModel::NameColumn).data(Qt::DecorationRole).value<QIcon>();
+            return icon.pixmap(16, 16).toImage().pixelColor(8, 8);
+        };
+        QCOMPARE(pixel(u"alice"_s), QColor(Qt::red));
+        QVERIFY(pixel(u"bob"_s) != QColor(Qt::red));   // the drawn initial
+        model.setAvatarPictures({});
+        QVERIFY(pixel(u"alice"_s) != QColor(Qt::red));
     }
 
     void presenceInWords()
