@@ -4,6 +4,8 @@
 #include "modules/MucRoom.h"
 #include "session/SessionManager.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
@@ -305,6 +307,17 @@ private Q_SLOTS:
         QCOMPARE(bodies, (QStringList{u"m1"_s, u"m2"_s}));
         // The room's archive (XEP-0313 on the room JID) holds all three.
         inject(m_carol, u"<iq type='set' id='mam' to='%1'><query xmlns='urn:xmpp:mam:2'/></iq>"_s.arg(Room));
+        // Archive queries are answered from the archive's own thread, through the event loop.
+        QDeadlineTimer deadline(5000);
+        const auto answered = [&] {
+            for (const RecordingSink::Written &w : m_sink->written()) {
+                if (w.to == m_carol && w.stanza.name() == u"iq")
+                    return true;
+            }
+            return false;
+        };
+        while (!answered() && !deadline.hasExpired())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
         QStringList archived;
         for (XmlElement s = expect(m_carol); !s.isNull(); s = expect(m_carol)) {
             const XmlElement result = s.firstChildElement(u"result"_s, u"urn:xmpp:mam:2"_s);
