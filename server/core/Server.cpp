@@ -11,6 +11,7 @@
 #include "modules/SessionTimelineModule.h"
 #include "modules/PepModule.h"
 #include "modules/PepService.h"
+#include "modules/MucService.h"
 #include "modules/StandardModules.h"
 #include "modules/UploadModule.h"
 #include "modules/VCardModule.h"
@@ -127,6 +128,11 @@ bool Server::start(QString *error)
     if (auto *pep = m_host->find<PepModule>())
         m_pep = &pep->service();
     m_upload = m_host->find<UploadModule>();
+    if ((m_muc = m_host->find<MucService>())) {
+        connect(m_muc, &MucService::roomsChanged, this, &Server::mucRoomsChanged);
+        connect(m_muc, &MucService::occupantsChanged, this, &Server::mucOccupantsChanged);
+        connect(m_muc, &MucService::affiliationsChanged, this, &Server::mucAffiliationsChanged);
+    }
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -713,4 +719,24 @@ QString Server::deleteUpload(const QString &id)
     audit(u"delete upload"_s, removed.username + u'@' + m_config.domain,
           u"%1 (%2 bytes, %3)"_s.arg(removed.filename).arg(removed.size).arg(id));
     return {};
+}
+
+QList<MucRoomInfo> Server::mucRooms() const
+{
+    return m_muc ? m_muc->rooms() : QList<MucRoomInfo>();
+}
+
+QList<MucOccupantInfo> Server::mucOccupants(const QString &roomJid) const
+{
+    return m_muc ? m_muc->occupants(roomJid) : QList<MucOccupantInfo>();
+}
+
+QList<MucOccupantInfo> Server::mucOccupancies(const QString &jid) const
+{
+    return m_muc ? m_muc->occupancies(jid) : QList<MucOccupantInfo>();
+}
+
+QList<MucAffiliationInfo> Server::mucAffiliations(const QString &roomJid) const
+{
+    return m_muc ? m_muc->affiliations(roomJid) : QList<MucAffiliationInfo>();
 }

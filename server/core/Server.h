@@ -6,6 +6,7 @@
 #include "core/EventLoopLag.h"
 #include "core/UploadOverview.h"
 #include "host/ModuleOption.h"
+#include "modules/MucService.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -30,6 +31,7 @@ class ModuleHost;
 class PlainDeriver;
 class SessionManager;
 class PepService;
+class MucService;
 class SessionTimelineModule;
 class UploadModule;
 class StanzaRouter;
@@ -72,6 +74,9 @@ public:
     // modules' ad-hoc commands share with the console (core/AdminService).
     AdminService *admin() const { return m_admin.get(); }
     Database *database() const { return m_database.get(); }
+    // Multi-user chat (XEP-0045, MucModule): rooms, occupants, affiliations, admin actions;
+    // null before start(). Same thread only; the console uses the Q_INVOKABLEs below.
+    MucService *muc() const { return m_muc; }
     // How late this thread's event loop runs (see EventLoopLag); `reset` starts a new window
     // after this summary.
     EventLoopLag::Summary eventLoopLag(bool reset);
@@ -109,6 +114,11 @@ public:
     Q_INVOKABLE UploadOverview uploadOverview() const;
     // Deletes one uploaded file (row and bytes); audited. The error text, empty on success.
     Q_INVOKABLE QString deleteUpload(const QString &id);
+    // Multi-user chat (MucService), for the console: values, in the server thread.
+    Q_INVOKABLE QList<MucRoomInfo> mucRooms() const;
+    Q_INVOKABLE QList<MucOccupantInfo> mucOccupants(const QString &roomJid) const;
+    Q_INVOKABLE QList<MucOccupantInfo> mucOccupancies(const QString &jid) const;
+    Q_INVOKABLE QList<MucAffiliationInfo> mucAffiliations(const QString &roomJid) const;
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).
@@ -132,6 +142,10 @@ Q_SIGNALS:
     void auditAppended(const AuditEntry &entry);
     void accountsChanged();
     void sessionDetails(const SessionDetails &details);
+    // Forwarded from MucService (synchronous, one per change: batch them).
+    void mucRoomsChanged();
+    void mucOccupantsChanged(const QString &roomJid);
+    void mucAffiliationsChanged(const QString &roomJid);
 
 private:
     friend class AdminService;   // runs the account actions with its actor in the audit log
@@ -160,6 +174,7 @@ private:
     SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
     PepService *m_pep = nullptr;                     // PEP's, for the console's profile view
     UploadModule *m_upload = nullptr;                // file upload's, for the console's Uploads view
+    MucService *m_muc = nullptr;                     // multi-user chat's, for the console's rooms
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

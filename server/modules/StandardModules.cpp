@@ -34,6 +34,8 @@
 #include "storage/RosterStore.h"
 // Served over HTTPS
 #include "modules/UploadModule.h"
+// Multi-user chat
+#include "modules/MucModule.h"
 
 using namespace Qt::StringLiterals;
 
@@ -88,6 +90,8 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, Http
 
     // Served over HTTPS (http/HttpsListener).
     host.load(std::make_unique<UploadModule>(https));   // XEP-0363 at upload.DOMAIN
+    // Multi-user chat (XEP-0045) at muc_domain, with its MucService for the console.
+    host.load(std::make_unique<MucModule>());
 }
 
 ModuleOptions StandardModules::options()
@@ -119,5 +123,6 @@ ModuleOptions StandardModules::options()
     options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
     options += VCardModule::options();   // vcard_max_bytes
     options += UploadModule::options();  // upload, upload_domain, upload_max_size, upload_quota, upload_expires_after, upload_slot_lifetime
+    options += MucModule::options();     // muc_domain, muc_create
     return options;
 }

@@ -173,7 +173,7 @@ void UploadModule::load(ModuleHost &host)
     m_https->setMaxRequestBytes(m_maxSize + 64 * 1024);
 
     host.addItem(m_domain, u"HTTP File Upload"_s);
-    host.router().addComponent(m_domain, [this](StanzaEvent &event) { return handleStanza(event); });
+    host.hookDomain(m_domain, [this](StanzaEvent &event) { return handleStanza(event); });
 
     // The secret PUT URL and the file's GET URL: /upload/<32 hex digits>/<name for people>.
     const QString path = u"/upload/([0-9a-f]{32})(?:/.*)?"_s;

@@ -60,6 +60,11 @@ void StanzaRouter::addDeliveryFilter(DeliveryFilter filter, int priority)
     insertByPriority(m_filters, FilterEntry{priority, std::move(filter)});
 }
 
+void StanzaRouter::addDomainHandler(const QString &domain, Handler handler)
+{
+    m_services.insert(domain, std::move(handler));
+}
+
 void StanzaRouter::setSink(DeliverySink *sink)
 {
     m_sink = sink ? sink : m_defaultSink.get();
@@ -121,22 +126,22 @@ void StanzaRouter::post(const XmlElement &stanza, Session *origin)
     dispatch(event);
 }
 
-void StanzaRouter::addComponent(const QString &domain, Handler handler)
-{
-    m_components.insert(domain, std::move(handler));
-}
-
 void StanzaRouter::dispatch(StanzaEvent &event)
 {
     const Kind kind = event.kind;
-    if (event.to.domain() != m_domain && m_components.contains(event.to.domain())) {
-        event.target = Target::Host;
-        const QString type = event.stanza.attribute(u"type"_s);
-        if (!m_components.value(event.to.domain())(event) && kind == Kind::Iq && (type == u"get" || type == u"set"))
-            bounce(event, StanzaError::Condition::ServiceUnavailable);
-        return;
-    }
     if (event.to.domain() != m_domain) {
+        if (!m_services.isEmpty()) {
+            const auto service = m_services.constFind(event.to.domain());
+            if (service != m_services.constEnd()) {
+                event.target = event.to.node().isEmpty() ? Target::Host
+                                                         : (event.to.isFull() ? Target::Full : Target::Bare);
+                // An iq get or set the service did not answer gets service-unavailable (RFC 6120 §8.4).
+                const QString type = kind == Kind::Iq ? event.stanza.attribute(u"type"_s) : QString();
+                if (!(*service)(event) && (type == u"get" || type == u"set"))
+                    bounce(event, StanzaError::Condition::ServiceUnavailable);
+                return;
+            }
+        }
         // No server-to-server yet: every other domain is unreachable (RFC 6120 §8.3.3.15).
         bounce(event, StanzaError::Condition::RemoteServerNotFound);
         return;

@@ -71,12 +71,15 @@ public:
     // An iq get (set = false) or set to `target` whose payload is <name xmlns=ns>.
     void hookIq(bool set, Target target, const QString &ns, const QString &name, Handler handler, int priority = 0);
     void addDeliveryFilter(DeliveryFilter filter, int priority = 0);
+    // A service of this server at another domain (conference.<domain>, upload.<domain>): every
+    // stanza addressed to that domain or a JID at it goes to `handler` (target Host, Bare or
+    // Full as for the server's own domain) instead of remote-server-not-found. No pre- events
+    // run for it: the service is the destination. An iq get or set the handler leaves
+    // unanswered (it returns false) gets service-unavailable.
+    void addDomainHandler(const QString &domain, Handler handler);
+    bool isLocalService(const QString &domain) const { return m_services.contains(domain); }
 
     const QString &domain() const { return m_domain; }
-    // A subdomain served inside this server (upload.DOMAIN): every stanza addressed to it goes
-    // to `handler` (event.target is Host); an iq get/set nobody answered gets
-    // service-unavailable. Any other domain stays unreachable (no server-to-server).
-    void addComponent(const QString &domain, Handler handler);
     SessionManager *sessions() const { return m_sessions; }
 
     // Entry point for stanzas from a bound client session.
@@ -141,7 +144,7 @@ private:
     std::array<std::vector<Entry>, Event::Count> m_handlers;
     QHash<IqKey, std::vector<Entry>> m_iqHandlers;
     std::vector<FilterEntry> m_filters;
-    QHash<QString, Handler> m_components;
+    QHash<QString, Handler> m_services;
     std::unique_ptr<DeliverySink> m_defaultSink;
     DeliverySink *m_sink;
 };
