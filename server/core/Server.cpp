@@ -9,6 +9,7 @@
 #include "modules/SessionTimelineModule.h"
 #include "modules/PepModule.h"
 #include "modules/PepService.h"
+#include "modules/MucService.h"
 #include "modules/StandardModules.h"
 #include "modules/VCardModule.h"
 #include "net/Connection.h"
@@ -121,6 +122,11 @@ bool Server::start(QString *error)
     m_timeline = m_host->find<SessionTimelineModule>();
     if (auto *pep = m_host->find<PepModule>())
         m_pep = &pep->service();
+    if ((m_muc = m_host->find<MucService>())) {
+        connect(m_muc, &MucService::roomsChanged, this, &Server::mucRoomsChanged);
+        connect(m_muc, &MucService::occupantsChanged, this, &Server::mucOccupantsChanged);
+        connect(m_muc, &MucService::affiliationsChanged, this, &Server::mucAffiliationsChanged);
+    }
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -620,4 +626,24 @@ QString Server::deletePepNode(const QString &user, const QString &node)
         return u"no node %1 of %2"_s.arg(node, username);
     audit(u"delete PEP node"_s, username + u'@' + m_config.domain, node);
     return QString();
+}
+
+QList<MucRoomInfo> Server::mucRooms() const
+{
+    return m_muc ? m_muc->rooms() : QList<MucRoomInfo>();
+}
+
+QList<MucOccupantInfo> Server::mucOccupants(const QString &roomJid) const
+{
+    return m_muc ? m_muc->occupants(roomJid) : QList<MucOccupantInfo>();
+}
+
+QList<MucOccupantInfo> Server::mucOccupancies(const QString &jid) const
+{
+    return m_muc ? m_muc->occupancies(jid) : QList<MucOccupantInfo>();
+}
+
+QList<MucAffiliationInfo> Server::mucAffiliations(const QString &roomJid) const
+{
+    return m_muc ? m_muc->affiliations(roomJid) : QList<MucAffiliationInfo>();
 }

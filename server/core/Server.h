@@ -5,6 +5,7 @@
 #include "core/AdminTypes.h"
 #include "core/EventLoopLag.h"
 #include "host/ModuleOption.h"
+#include "modules/MucService.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -28,6 +29,7 @@ class ModuleHost;
 class PlainDeriver;
 class SessionManager;
 class PepService;
+class MucService;
 class SessionTimelineModule;
 class StanzaRouter;
 class QTimer;
@@ -65,6 +67,9 @@ public:
     // modules' ad-hoc commands share with the console (core/AdminService).
     AdminService *admin() const { return m_admin.get(); }
     Database *database() const { return m_database.get(); }
+    // Multi-user chat (XEP-0045, MucModule): rooms, occupants, affiliations, admin actions;
+    // null before start(). Same thread only; the console uses the Q_INVOKABLEs below.
+    MucService *muc() const { return m_muc; }
     // How late this thread's event loop runs (see EventLoopLag); `reset` starts a new window
     // after this summary.
     EventLoopLag::Summary eventLoopLag(bool reset);
@@ -98,6 +103,11 @@ public:
     // Deletes one PEP node of the user (its subscribers are told, XEP-0060 §8.4); audited.
     // The error text, empty on success.
     Q_INVOKABLE QString deletePepNode(const QString &user, const QString &node);
+    // Multi-user chat (MucService), for the console: values, in the server thread.
+    Q_INVOKABLE QList<MucRoomInfo> mucRooms() const;
+    Q_INVOKABLE QList<MucOccupantInfo> mucOccupants(const QString &roomJid) const;
+    Q_INVOKABLE QList<MucOccupantInfo> mucOccupancies(const QString &jid) const;
+    Q_INVOKABLE QList<MucAffiliationInfo> mucAffiliations(const QString &roomJid) const;
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).
@@ -121,6 +131,10 @@ Q_SIGNALS:
     void auditAppended(const AuditEntry &entry);
     void accountsChanged();
     void sessionDetails(const SessionDetails &details);
+    // Forwarded from MucService (synchronous, one per change: batch them).
+    void mucRoomsChanged();
+    void mucOccupantsChanged(const QString &roomJid);
+    void mucAffiliationsChanged(const QString &roomJid);
 
 private:
     friend class AdminService;   // runs the account actions with its actor in the audit log
@@ -146,6 +160,7 @@ private:
     std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
     PepService *m_pep = nullptr;                     // PEP's, for the console's profile view
+    MucService *m_muc = nullptr;                     // multi-user chat's, for the console's rooms
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

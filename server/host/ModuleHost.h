@@ -76,6 +76,8 @@ public:
     {
         m_router->hookIq(set, target, ns, name, std::move(handler), priority);
     }
+    // Stanzas to another domain this server runs (StanzaRouter::addDomainHandler).
+    void hookDomain(const QString &domain, Handler handler) { m_router->addDomainHandler(domain, std::move(handler)); }
     void hookDelivery(DeliveryFilter filter, int priority = 0)
     {
         m_router->addDeliveryFilter(std::move(filter), priority);

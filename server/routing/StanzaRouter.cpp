@@ -60,6 +60,11 @@ void StanzaRouter::addDeliveryFilter(DeliveryFilter filter, int priority)
     insertByPriority(m_filters, FilterEntry{priority, std::move(filter)});
 }
 
+void StanzaRouter::addDomainHandler(const QString &domain, Handler handler)
+{
+    m_services.insert(domain, std::move(handler));
+}
+
 void StanzaRouter::setSink(DeliverySink *sink)
 {
     m_sink = sink ? sink : m_defaultSink.get();
@@ -125,6 +130,15 @@ void StanzaRouter::dispatch(StanzaEvent &event)
 {
     const Kind kind = event.kind;
     if (event.to.domain() != m_domain) {
+        if (!m_services.isEmpty()) {
+            const auto service = m_services.constFind(event.to.domain());
+            if (service != m_services.constEnd()) {
+                event.target = event.to.node().isEmpty() ? Target::Host
+                                                         : (event.to.isFull() ? Target::Full : Target::Bare);
+                (*service)(event);
+                return;
+            }
+        }
         // No server-to-server yet: every other domain is unreachable (RFC 6120 §8.3.3.15).
         bounce(event, StanzaError::Condition::RemoteServerNotFound);
         return;

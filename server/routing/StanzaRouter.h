@@ -71,6 +71,12 @@ public:
     // An iq get (set = false) or set to `target` whose payload is <name xmlns=ns>.
     void hookIq(bool set, Target target, const QString &ns, const QString &name, Handler handler, int priority = 0);
     void addDeliveryFilter(DeliveryFilter filter, int priority = 0);
+    // A service of this server at another domain (XEP-0045's conference.<domain>): every
+    // stanza addressed to that domain or a JID at it goes to `handler` (target Host, Bare or
+    // Full as for the server's own domain) instead of remote-server-not-found. No pre- events
+    // run for it: the service is the destination.
+    void addDomainHandler(const QString &domain, Handler handler);
+    bool isLocalService(const QString &domain) const { return m_services.contains(domain); }
 
     const QString &domain() const { return m_domain; }
     SessionManager *sessions() const { return m_sessions; }
@@ -137,6 +143,7 @@ private:
     std::array<std::vector<Entry>, Event::Count> m_handlers;
     QHash<IqKey, std::vector<Entry>> m_iqHandlers;
     std::vector<FilterEntry> m_filters;
+    QHash<QString, Handler> m_services;
     std::unique_ptr<DeliverySink> m_defaultSink;
     DeliverySink *m_sink;
 };
