@@ -361,8 +361,18 @@ row() {
     r = (p + 0 != 0 && s != "nan" && p != "nan") ? s / p : "nan"
     met = "-"
     if (t != "-" && r != "nan") met = (d == "up" ? (r >= t) : (r <= t)) ? "yes" : "NO"
+    if (index(f, ",")) f = "\"" f "\""   # RFC 4180: a figure with a comma is quoted
     printf "%s,%s,%s,%s,%s,%s\n", f, s, p, (r == "nan" ? r : sprintf("%.2f", r)), t, met
   }' >> "$csv"
+}
+# The CSV's rows, tab-separated: the figure is everything before the last five fields (a quoted
+# figure may hold commas).
+csv_rows() {
+  tail -n +2 "$csv" | awk -F, '{
+    f = $1; for (i = 2; i <= NF - 5; i++) f = f "," $i
+    gsub(/^"|"$/, "", f)
+    printf "%s\t%s\t%s\t%s\t%s\t%s\n", f, $(NF-4), $(NF-3), $(NF-2), $(NF-1), $NF
+  }'
 }
 if ((login_n >= 5000)); then
   row "logins/s at 1k (PLAIN)" login logins_per_s_at_1000 up -
@@ -394,10 +404,10 @@ row "room fan-out: latency p99 ms" room room_latency_p99_ms down -
 
 {
   echo
-  printf '%-40s | %12s | %12s | %6s | %7s\n' figure Switchboard Prosody ratio target
-  printf '%s\n' "-----------------------------------------+--------------+--------------+--------+--------"
-  tail -n +2 "$csv" | while IFS=, read -r f s p r t m; do
-    printf '%-40s | %12s | %12s | %6s | %7s %s\n' "$f" "$s" "$p" "$r" "$t" "$([[ $m == - ]] || echo "$m")"
+  printf '%-48s | %12s | %12s | %6s | %7s\n' figure Switchboard Prosody ratio target
+  printf '%s\n' "-------------------------------------------------+--------------+--------------+--------+--------"
+  csv_rows | while IFS=$'\t' read -r f s p r t m; do
+    printf '%-48s | %12s | %12s | %6s | %7s %s\n' "$f" "$s" "$p" "$r" "$t" "$([[ $m == - ]] || echo "$m")"
   done
   if $console; then
     echo
@@ -432,7 +442,7 @@ if command -v gnuplot >/dev/null && ! $smoke; then
   mkdir -p "$charts"
   rm -f "$charts"/*.png   # a second run on the same day replaces the first
   n=0
-  tail -n +2 "$csv" | grep -v '^console' | while IFS=, read -r f s p r t m; do
+  csv_rows | grep -v '^console' | while IFS=$'\t' read -r f s p r t m; do
     n=$((n + 1))
     [[ $s == nan || $p == nan ]] && continue
     file=$(printf '%s/%02d-%s.png' "$charts" "$n" "$(echo "$f" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/-$//')")
@@ -459,7 +469,7 @@ fi
 log "results in $csv"
 if $smoke; then
   # The smoke run checks that everything ran: no missing figure, no failed login.
-  bad=$(tail -n +2 "$csv" | grep -v '^console' | awk -F, '$2 == "nan" || $3 == "nan" { print $1 }')
+  bad=$(csv_rows | grep -v '^console' | awk -F'\t' '$2 == "nan" || $3 == "nan" { print $1 }')
   [[ -z $bad ]] || { echo "compare.sh --smoke: missing figures: $bad" >&2; exit 1; }
   for s in switchboard prosody; do
     want login || continue
