@@ -31,6 +31,7 @@
 #include "modules/AdHocModule.h"
 #include "modules/AnnounceModule.h"
 #include "modules/RegistrationModule.h"
+#include "modules/InviteRoomModule.h"
 #include "storage/RosterStore.h"
 
 using namespace Qt::StringLiterals;
@@ -83,6 +84,10 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
     host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
     host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
+
+    // Invitations naming a room: the new account becomes a member and gets a XEP-0249
+    // invitation (listens to the registration module; finds the room service when needed).
+    host.load(std::make_unique<InviteRoomModule>());
 }
 
 ModuleOptions StandardModules::options()
