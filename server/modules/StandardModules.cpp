@@ -33,6 +33,8 @@
 #include "modules/RegistrationModule.h"
 #include "modules/InviteRoomModule.h"
 #include "storage/RosterStore.h"
+// Multi-user chat
+#include "modules/MucModule.h"
 
 using namespace Qt::StringLiterals;
 
@@ -85,6 +87,9 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
     host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
 
+    // Multi-user chat (XEP-0045) at muc_domain, with its MucService for the console.
+    host.load(std::make_unique<MucModule>());
+
     // Invitations naming a room: the new account becomes a member and gets a XEP-0249
     // invitation (listens to the registration module; finds the room service when needed).
     host.load(std::make_unique<InviteRoomModule>());
@@ -118,5 +123,6 @@ ModuleOptions StandardModules::options()
     options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
     options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
     options += VCardModule::options();   // vcard_max_bytes
+    options += MucModule::options();     // muc_domain, muc_create
     return options;
 }

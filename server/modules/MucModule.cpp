@@ -1,0 +1,1367 @@
+#include "modules/MucModule.h"
+
+#include "base/Logging.h"
+#include "host/AdminActions.h"
+#include "host/ModuleHost.h"
+#include "routing/StanzaRouter.h"
+#include "session/Session.h"
+#include "session/SessionManager.h"
+#include "stanza/StanzaError.h"
+#include "modules/StoredStanza.h"
+#include "storage/MucStore.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QRandomGenerator>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+using Muc::Affiliation;
+using Muc::Role;
+using Condition = StanzaError::Condition;
+
+namespace {
+const QString DiscoInfoNs = u"http://jabber.org/protocol/disco#info"_s;
+const QString DiscoItemsNs = u"http://jabber.org/protocol/disco#items"_s;
+const QString DataNs = u"jabber:x:data"_s;
+const QString VCardNs = u"vcard-temp"_s;
+const QString PingNs = u"urn:xmpp:ping"_s;
+const QString DelayNs = u"urn:xmpp:delay"_s;
+const QString From = u"from"_s;
+const QString To = u"to"_s;
+const QString Type = u"type"_s;
+
+XmlElement statusCode(int code)
+{
+    XmlElement status(u"status"_s);
+    status.setAttribute(u"code"_s, QString::number(code));
+    return status;
+}
+
+QByteArray newSecret()
+{
+    QByteArray secret(32, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(secret.data()), secret.size() / 4);
+    return secret;
+}
+
+XmlElement identity(const QString &category, const QString &type, const QString &name)
+{
+    XmlElement e(u"identity"_s);
+    e.setAttribute(u"category"_s, category);
+    e.setAttribute(u"type"_s, type);
+    if (!name.isEmpty())
+        e.setAttribute(u"name"_s, name);
+    return e;
+}
+
+XmlElement feature(const QString &var)
+{
+    XmlElement e(u"feature"_s);
+    e.setAttribute(u"var"_s, var);
+    return e;
+}
+
+XmlElement formField(const QString &var, const QString &value, const QString &type = QString())
+{
+    XmlElement f(u"field"_s);
+    f.setAttribute(u"var"_s, var);
+    if (!type.isEmpty())
+        f.setAttribute(u"type"_s, type);
+    f.appendTextElement(u"value"_s, value);
+    return f;
+}
+
+// Condition names from MucRoom's rule functions.
+Condition conditionOf(const QString &name)
+{
+    return StanzaError::conditionFromName(name).value_or(Condition::Forbidden);
+}
+
+// The client's presence as the room shows it: its payload without MUC elements a client must
+// not set (its own muc#user item, an occupant id: XEP-0421 §4).
+XmlElement cleanPresence(const XmlElement &presence)
+{
+    XmlElement clean(u"presence"_s, presence.xmlns());
+    for (const XmlElement &child : presence.children()) {
+        if (child.isText())
+            continue;
+        const QString ns = child.xmlns();
+        if (ns == Muc::Ns || ns == Muc::UserNs || ns == Muc::OccupantIdNs)
+            continue;
+        clean.appendChild(child);
+    }
+    return clean;
+}
+} // namespace
+
+MucModule::MucModule() = default;
+MucModule::~MucModule() = default;
+
+ModuleOptions MucModule::options()
+{
+    ModuleOptions options;
+    ModuleOption domain;
+    domain.key = u"muc_domain"_s;
+    domain.type = ModuleOption::Type::String;
+    options.append(domain);
+    ModuleOption create;
+    create.key = u"muc_create"_s;
+    create.type = ModuleOption::Type::String;
+    create.choices = {u"local"_s, u"admins"_s};
+    options.append(create);
+    return options;
+}
+
+void MucModule::load(ModuleHost &host)
+{
+    m_host = &host;
+    const QString configured = host.option(u"muc_domain"_s);
+    m_domain = Jid::prepareDomain(configured.isEmpty() ? u"conference."_s + host.domain() : configured);
+    if (m_domain.isEmpty())
+        m_domain = u"conference."_s + host.domain();
+    m_adminsOnly = host.option(u"muc_create"_s, u"local"_s) == u"admins";
+    for (const QString &admin : host.option(u"admins"_s).split(u',', Qt::SkipEmptyParts))
+        m_admins.insert(admin.trimmed());
+
+    host.addItem(m_domain, u"Chatrooms"_s);
+    host.hookDomain(m_domain, [this](StanzaEvent &event) { return onStanza(event); });
+
+    if (host.database()) {
+        QString error;
+        if (!host.migrate(u"muc"_s, MucStore::migrations(), &error)) {
+            qCWarning(lcServer) << "muc: schema:" << error;
+        } else {
+            m_store = std::make_unique<MucStore>(host.database());
+            QList<MucStore::Room> stored;
+            if (!m_store->load(&stored, &error))
+                qCWarning(lcServer) << "muc: loading rooms:" << error;
+            for (const MucStore::Room &s : stored) {
+                auto room = std::make_shared<Room>();
+                room->jid = Jid::parse(s.jid);
+                if (room->jid.isNull())
+                    continue;
+                room->config = Muc::RoomConfig::fromJson(s.config);
+                room->config.persistent = true;
+                room->subject = s.subject;
+                room->subjectFrom = s.subjectFrom;
+                room->secret = s.secret;
+                if (!s.vcard.isEmpty())
+                    room->vcard = StoredStanza::fromText(s.vcard);
+                for (auto it = s.affiliations.constBegin(); it != s.affiliations.constEnd(); ++it) {
+                    Affiliation a;
+                    if (Muc::affiliationFromName(it.value().first, &a) && a != Affiliation::None) {
+                        room->affiliations.insert(it.key(), a);
+                        if (!it.value().second.isEmpty())
+                            room->reasons.insert(it.key(), it.value().second);
+                    }
+                }
+                m_rooms.insert(room->jid.bareString(), room);
+            }
+        }
+    }
+
+    // An occupant's session ends (closed, kicked, timed out, hibernation given up): it leaves
+    // every room (§7.14 on its behalf).
+    host.hookSession(SessionManager::Event::Closed, [this](Session *session) { endSession(session); });
+    // Unavailable presence without 'to' ends the directed presence sent to rooms too
+    // (RFC 6121 §4.6.3); the presence module does the rest, so this handler only observes.
+    host.hook(Event::pre(Kind::Presence, Target::Broadcast), [this](StanzaEvent &event) {
+        if (event.origin && event.stanza.attribute(Type) == u"unavailable")
+            endSession(event.origin);
+        return false;
+    }, 500);
+}
+
+void MucModule::endSession(Session *session)
+{
+    const auto it = m_roomsOf.constFind(session->fullJid());
+    if (it == m_roomsOf.constEnd())
+        return;
+    const QSet<QString> rooms = *it;
+    XmlElement unavailable(u"presence"_s);
+    unavailable.setAttribute(Type, u"unavailable"_s);
+    for (const QString &roomJid : rooms) {
+        if (Room *room = findRoom(roomJid))
+            leave(*room, session->fullJid(), unavailable);
+    }
+    m_roomsOf.remove(session->fullJid());
+}
+
+MucModule::Room *MucModule::findRoom(const Jid &roomJid)
+{
+    return findRoom(roomJid.bareString());
+}
+
+MucModule::Room *MucModule::findRoom(const QString &roomJid)
+{
+    const auto it = m_rooms.constFind(roomJid);
+    return it == m_rooms.constEnd() ? nullptr : it->get();
+}
+
+bool MucModule::onStanza(StanzaEvent &event)
+{
+    if (event.to.node().isEmpty())
+        onServiceStanza(event);
+    else if (event.to.isFull())
+        onOccupantStanza(event);
+    else
+        onRoomStanza(event);
+    return true;
+}
+
+// --- the service itself ---
+
+void MucModule::onServiceStanza(StanzaEvent &event)
+{
+    const QString type = event.stanza.attribute(Type);
+    if (event.kind != Kind::Iq || (type != u"get" && type != u"set")) {
+        if (event.kind == Kind::Message)
+            m_host->router().bounce(event, Condition::ServiceUnavailable);
+        return;
+    }
+    const XmlElement query = event.stanza.firstChildElement();
+    if (type == u"get" && query.name() == u"query" && query.xmlns() == DiscoInfoNs
+        && query.attribute(u"node"_s).isEmpty()) {
+        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+        XmlElement answer(u"query"_s, DiscoInfoNs);
+        answer.appendChild(identity(u"conference"_s, u"text"_s, u"Chatrooms"_s));
+        for (const QString &f : {DiscoInfoNs, DiscoItemsNs, Muc::Ns, Muc::UserNs, VCardNs, PingNs})
+            answer.appendChild(feature(f));
+        result.appendChild(answer);
+        m_host->router().reply(event, result);
+        return;
+    }
+    if (type == u"get" && query.name() == u"query" && query.xmlns() == DiscoItemsNs) {
+        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+        XmlElement answer(u"query"_s, DiscoItemsNs);
+        QStringList jids = m_rooms.keys();
+        jids.sort();
+        for (const QString &jid : std::as_const(jids)) {
+            const Room &room = *m_rooms.value(jid);
+            if (!room.config.isPublic || room.locked)
+                continue;
+            XmlElement item(u"item"_s);
+            item.setAttribute(u"jid"_s, jid);
+            item.setAttribute(u"name"_s, room.config.name.isEmpty() ? room.jid.node() : room.config.name);
+            answer.appendChild(item);
+        }
+        result.appendChild(answer);
+        m_host->router().reply(event, result);
+        return;
+    }
+    if (type == u"get" && query.name() == u"ping" && query.xmlns() == PingNs) {
+        m_host->router().reply(event, StanzaRouter::makeIqResult(event.stanza));
+        return;
+    }
+    m_host->router().bounce(event, Condition::ServiceUnavailable);
+}
+
+// --- the room's bare JID ---
+
+void MucModule::onRoomStanza(StanzaEvent &event)
+{
+    StanzaRouter &router = m_host->router();
+    Room *room = findRoom(event.to);
+    const QString type = event.stanza.attribute(Type);
+    if (event.kind == Kind::Presence) {
+        // §7.2.1: joining needs a nickname; presence to the bare room JID is an error.
+        if (type != u"error" && type != u"unavailable")
+            router.bounce(event, Condition::JidMalformed);
+        return;
+    }
+    if (event.kind == Kind::Message) {
+        if (!room) {
+            router.bounce(event, Condition::ItemNotFound);
+            return;
+        }
+        if (type == u"groupchat") {
+            onGroupchat(event, *room);
+            return;
+        }
+        if (type == u"error")
+            return;
+        const XmlElement x = event.stanza.firstChildElement(u"x"_s, Muc::UserNs);
+        if (!x.isNull() && (x.hasChildElement(u"invite"_s) || x.hasChildElement(u"decline"_s))) {
+            onInvite(event, *room, x);
+            return;
+        }
+        router.bounce(event, Condition::BadRequest);
+        return;
+    }
+    // iq
+    if (type != u"get" && type != u"set")
+        return;
+    const bool set = type == u"set";
+    const XmlElement query = event.stanza.firstChildElement();
+    if (!room || (room->locked && room->affiliationOf(event.from.bareString()) != Affiliation::Owner)) {
+        router.bounce(event, Condition::ItemNotFound);
+        return;
+    }
+    const QString ns = query.xmlns();
+    if (ns == Muc::AdminNs && query.name() == u"query")
+        onAdminIq(event, *room, set);
+    else if (ns == Muc::OwnerNs && query.name() == u"query")
+        onOwnerIq(event, *room, set);
+    else if (!set && query.name() == u"query" && (ns == DiscoInfoNs || ns == DiscoItemsNs))
+        onRoomDisco(event, *room, ns == DiscoInfoNs);
+    else if (ns == VCardNs && query.name() == u"vCard")
+        onRoomVCard(event, *room, set);
+    else if (!set && ns == PingNs && query.name() == u"ping")
+        router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+    else
+        router.bounce(event, Condition::ServiceUnavailable);
+}
+
+// --- an occupant JID (room/nick) ---
+
+void MucModule::onOccupantStanza(StanzaEvent &event)
+{
+    StanzaRouter &router = m_host->router();
+    Room *room = findRoom(event.to);
+    if (event.kind == Kind::Presence) {
+        onPresence(event, room);
+        return;
+    }
+    const QString type = event.stanza.attribute(Type);
+    const Occupant *sender = room ? room->occupantByReal(event.from) : nullptr;
+    if (!sender) {
+        // §7.5: only occupants send private messages; XEP-0410 §3: a self-ping of someone not
+        // joined gets not-acceptable.
+        if (type != u"error" && type != u"result")
+            router.bounce(event, room ? Condition::NotAcceptable : Condition::ItemNotFound);
+        return;
+    }
+    const QString nick = event.to.resource();
+    const auto target = room->occupants.constFind(nick);
+    if (event.kind == Kind::Iq) {
+        // XEP-0410: a ping to one's own occupant JID is answered by the service.
+        const XmlElement payload = event.stanza.firstChildElement();
+        if (type == u"get" && nick == sender->nick && payload.name() == u"ping" && payload.xmlns() == PingNs) {
+            router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+            return;
+        }
+        if (target == room->occupants.constEnd()) {
+            if (type == u"get" || type == u"set")
+                router.bounce(event, Condition::ItemNotFound);
+            return;
+        }
+        // §7.6 (IQ between occupants): passed on with the sender's occupant JID.
+        XmlElement copy = event.stanza;
+        copy.setAttribute(From, room->jid.withResource(sender->nick).toString());
+        sendTo(target->real, copy);
+        return;
+    }
+    // message
+    if (type == u"error")
+        return;
+    if (type == u"groupchat") {
+        router.bounce(event, Condition::BadRequest);   // §7.5: a private message is not groupchat
+        return;
+    }
+    if (target == room->occupants.constEnd()) {
+        router.bounce(event, Condition::ItemNotFound);
+        return;
+    }
+    XmlElement copy = event.stanza;
+    copy.setAttribute(From, room->jid.withResource(sender->nick).toString());
+    copy.removeChildElements(u"x"_s, Muc::UserNs);
+    copy.appendChild(XmlElement(u"x"_s, Muc::UserNs));   // §7.5: marks a private message
+    sendTo(target->real, copy);
+}
+
+void MucModule::onPresence(StanzaEvent &event, Room *room)
+{
+    StanzaRouter &router = m_host->router();
+    const QString type = event.stanza.attribute(Type);
+    if (type == u"error") {
+        // An occupant's client refused our presence: it is gone (as Prosody treats it).
+        if (room && room->nickOf.contains(event.from))
+            leave(*room, event.from, XmlElement(u"presence"_s).setAttribute(Type, u"unavailable"_s));
+        return;
+    }
+    if (!type.isEmpty() && type != u"unavailable")
+        return;   // subscriptions and probes have no meaning for a room
+    const QString nick = Muc::prepareNick(event.to.resource());
+    if (nick.isEmpty()) {
+        router.bounce(event, Condition::JidMalformed);
+        return;
+    }
+    const auto current = room ? room->nickOf.constFind(event.from) : QHash<Jid, QString>::const_iterator();
+    const bool isOccupant = room && current != room->nickOf.constEnd();
+    if (type == u"unavailable") {
+        if (isOccupant) {
+            leave(*room, event.from, event.stanza);
+            m_roomsOf[event.from].remove(room->jid.bareString());
+            if (m_roomsOf[event.from].isEmpty())
+                m_roomsOf.remove(event.from);
+        }
+        return;
+    }
+    if (!isOccupant) {
+        join(event, room, nick);
+        return;
+    }
+    if (*current != nick) {
+        changeNick(event, *room, *current, nick);
+        return;
+    }
+    // §7.7: a presence update of an occupant.
+    Occupant &occupant = room->occupants[nick];
+    occupant.presence = cleanPresence(event.stanza);
+    broadcastPresence(*room, occupant, {}, {});
+}
+
+void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
+{
+    StanzaRouter &router = m_host->router();
+    const QString bare = event.from.bareString();
+    const XmlElement mucX = event.stanza.firstChildElement(u"x"_s, Muc::Ns);
+    bool created = false;
+    if (!room) {
+        // §10.1.1: creating a room. Who may: local users, or only the admins (muc_create).
+        const bool local = event.from.domain() == m_host->domain();
+        if (!local || (m_adminsOnly && !m_admins.contains(bare))) {
+            router.bounce(event, Condition::NotAllowed, u"You may not create rooms here"_s);
+            return;
+        }
+        const QString node = Jid::prepareNode(event.to.node());
+        if (node.isEmpty() || node != event.to.node()) {
+            router.bounce(event, Condition::JidMalformed);
+            return;
+        }
+        auto fresh = std::make_shared<Room>();
+        fresh->jid = event.to.bare();
+        fresh->secret = newSecret();
+        fresh->affiliations.insert(bare, Affiliation::Owner);
+        // A client speaking XEP-0045 waits for the configuration; a groupchat 1.0 client
+        // (no <x/>) gets an instant room at once (§7.1.1, §10.1.1).
+        fresh->locked = !mucX.isNull();
+        m_rooms.insert(fresh->jid.bareString(), fresh);
+        room = fresh.get();
+        created = true;
+    }
+    const Affiliation affiliation = room->affiliationOf(bare);
+    // The order of checks follows §7.2: locked, banned, members-only, password, full, nick.
+    if (room->locked && !created) {
+        router.bounce(event, Condition::ItemNotFound, u"This room is locked until its owner configures it"_s);
+        return;
+    }
+    if (affiliation == Affiliation::Outcast) {
+        router.bounce(event, Condition::Forbidden, u"You are banned from this room"_s);   // §7.2.8
+        return;
+    }
+    if (room->config.membersOnly && affiliation < Affiliation::Member) {
+        router.bounce(event, Condition::RegistrationRequired, u"This room is members-only"_s);   // §7.2.7
+        return;
+    }
+    if (!room->config.password.isEmpty() && affiliation < Affiliation::Admin
+        && mucX.childText(u"password"_s) != room->config.password) {
+        router.bounce(event, Condition::NotAuthorized, u"A password is required"_s);   // §7.2.6
+        return;
+    }
+    if (room->config.maxUsers > 0 && room->occupants.size() >= room->config.maxUsers
+        && affiliation < Affiliation::Admin) {
+        router.bounce(event, Condition::ServiceUnavailable, u"This room is full"_s);   // §7.2.10
+        return;
+    }
+    if (room->occupants.contains(nick)) {
+        router.bounce(event, Condition::Conflict, u"This nickname is in use"_s);   // §7.2.9
+        return;
+    }
+    // §7.2.9: a nickname reserved by another member.
+    Occupant occupant;
+    occupant.nick = nick;
+    occupant.real = event.from;
+    occupant.role = Muc::defaultRole(affiliation, room->config.moderated);
+    occupant.presence = cleanPresence(event.stanza);
+    occupant.occupantId = Muc::occupantId(room->secret, bare);
+
+    // §7.2.3: first the presence of everyone already there, then the new occupant's own to
+    // everyone (and to itself last among them, with 110), then history, then the subject.
+    for (const Occupant &other : std::as_const(room->occupants)) {
+        const bool seeJid = room->config.whoisAnyone || occupant.role == Role::Moderator;
+        sendTo(occupant.real, occupantPresence(*room, other, seeJid, {}, XmlElement(), false));
+    }
+    room->occupants.insert(nick, occupant);
+    room->nickOf.insert(occupant.real, nick);
+    m_roomsOf[occupant.real].insert(room->jid.bareString());
+    QList<int> selfCodes;
+    if (room->config.whoisAnyone)
+        selfCodes.append(100);
+    if (created)
+        selfCodes.append(201);
+    if (event.to.resource() != nick)
+        selfCodes.append(210);   // §7.2.11: the service changed the nickname (here: prepared it)
+    broadcastPresence(*room, room->occupants[nick], {}, selfCodes);
+
+    const Muc::HistoryRequest request =
+        Muc::parseHistory(mucX.firstChildElement(u"history"_s), QDateTime::currentMSecsSinceEpoch());
+    for (const Muc::HistoryEntry &entry : Muc::selectHistory(room->history, request)) {
+        XmlElement message = entry.message;
+        XmlElement delay(u"delay"_s, DelayNs);
+        delay.setAttribute(From, room->jid.bareString());
+        delay.setAttribute(u"stamp"_s,
+                           QDateTime::fromMSecsSinceEpoch(entry.stampMs, Qt::UTC).toString(Qt::ISODateWithMs));
+        message.appendChild(delay);
+        sendTo(occupant.real, message);
+    }
+    if (!created)
+        sendSubject(*room, occupant.real);
+    if (created && !room->locked)
+        sendSubject(*room, occupant.real);
+    Q_EMIT roomsChanged();
+    Q_EMIT occupantsChanged(room->jid.bareString());
+}
+
+void MucModule::sendSubject(const Room &room, const Jid &real)
+{
+    // §7.2.16: always sent, empty when there is none; from the nick that set it if known.
+    XmlElement message(u"message"_s);
+    message.setAttribute(Type, u"groupchat"_s);
+    message.setAttribute(From, room.subjectFrom.isEmpty() ? room.jid.bareString()
+                                                          : room.jid.withResource(room.subjectFrom).toString());
+    message.appendTextElement(u"subject"_s, room.subject);
+    sendTo(real, message);
+}
+
+void MucModule::changeNick(StanzaEvent &event, Room &room, const QString &oldNick, const QString &newNick)
+{
+    // §7.6: conflict first; then unavailable from the old nick with 303 and the new one, then
+    // available from the new nick.
+    if (room.occupants.contains(newNick)) {
+        m_host->router().bounce(event, Condition::Conflict, u"This nickname is in use"_s);
+        return;
+    }
+    Occupant occupant = room.occupants.take(oldNick);
+    XmlElement newNickMarker(u"nick"_s);
+    newNickMarker.setAttribute(u"value"_s, newNick);
+    room.occupants.insert(oldNick, occupant);   // still there for the broadcast
+    broadcastPresence(room, occupant, {303}, {}, newNickMarker, true);
+    room.occupants.remove(oldNick);
+    occupant.nick = newNick;
+    occupant.presence = cleanPresence(event.stanza);
+    room.occupants.insert(newNick, occupant);
+    room.nickOf.insert(occupant.real, newNick);
+    broadcastPresence(room, room.occupants[newNick], {}, {});
+    Q_EMIT occupantsChanged(room.jid.bareString());
+}
+
+void MucModule::leave(Room &room, const Jid &real, const XmlElement &unavailable)
+{
+    const auto nick = room.nickOf.constFind(real);
+    if (nick == room.nickOf.constEnd())
+        return;
+    const QString name = *nick;
+    Occupant occupant = room.occupants.value(name);
+    occupant.presence = cleanPresence(unavailable);
+    room.occupants.insert(name, occupant);
+    broadcastPresence(room, occupant, {}, {}, XmlElement(), true);
+    room.occupants.remove(name);
+    room.nickOf.remove(real);
+    Q_EMIT occupantsChanged(room.jid.bareString());
+    Q_EMIT roomsChanged();
+    dropIfEmpty(room);
+}
+
+void MucModule::dropIfEmpty(Room &room)
+{
+    if (!room.occupants.isEmpty() || room.config.persistent)
+        return;
+    // A temporary room goes with its last occupant (§10.1.3 muc#roomconfig_persistentroom).
+    m_rooms.remove(room.jid.bareString());   // `room` is gone after this line
+    Q_EMIT roomsChanged();
+}
+
+// --- presence and message fan-out ---
+
+XmlElement MucModule::occupantPresence(const Room &room, const Occupant &occupant, bool withJid,
+                                       const QList<int> &codes, const XmlElement &itemExtra, bool unavailable) const
+{
+    XmlElement presence = occupant.presence.isNull() ? XmlElement(u"presence"_s) : occupant.presence;
+    presence.setAttribute(From, room.jid.withResource(occupant.nick).toString());
+    presence.setAttribute(To, QString());
+    presence.setAttribute(u"id"_s, QString());
+    presence.setAttribute(Type, unavailable ? u"unavailable"_s : QString());
+    XmlElement x(u"x"_s, Muc::UserNs);
+    XmlElement item(u"item"_s);
+    item.setAttribute(u"affiliation"_s, Muc::affiliationName(room.affiliationOf(occupant)));
+    item.setAttribute(u"role"_s, Muc::roleName(unavailable ? Role::None : occupant.role));
+    if (withJid)
+        item.setAttribute(u"jid"_s, occupant.real.toString());
+    for (const XmlElement &extra : itemExtra.childElements())
+        item.appendChild(extra);
+    if (itemExtra.name() == u"nick")
+        item.setAttribute(u"nick"_s, itemExtra.attribute(u"value"_s));
+    x.appendChild(item);
+    for (int code : codes)
+        x.appendChild(statusCode(code));
+    presence.appendChild(x);
+    XmlElement id(u"occupant-id"_s, Muc::OccupantIdNs);
+    id.setAttribute(u"id"_s, occupant.occupantId);
+    presence.appendChild(id);
+    return presence;
+}
+
+void MucModule::broadcastPresence(Room &room, const Occupant &occupant, const QList<int> &codes,
+                                  const QList<int> &selfCodes, const XmlElement &itemExtra, bool unavailable)
+{
+    // At most four variants are built, each once per broadcast however many occupants there
+    // are; per occupant only 'to' differs (a shallow copy of an implicitly shared tree).
+    XmlElement withJid, withoutJid;
+    for (const Occupant &to : std::as_const(room.occupants)) {
+        if (to.real == occupant.real)
+            continue;
+        const bool seeJid = room.config.whoisAnyone || to.role == Role::Moderator;
+        XmlElement &variant = seeJid ? withJid : withoutJid;
+        if (variant.isNull())
+            variant = occupantPresence(room, occupant, seeJid, codes, itemExtra, unavailable);
+        sendTo(to.real, variant);
+    }
+    QList<int> own = codes + selfCodes;
+    own.append(110);
+    sendTo(occupant.real, occupantPresence(room, occupant, true, own, itemExtra, unavailable));
+}
+
+void MucModule::sendTo(const Jid &real, XmlElement stanza)
+{
+    stanza.setAttribute(To, real.toString());
+    m_host->router().deliverToFullJid(real, stanza);
+}
+
+void MucModule::broadcastMessage(Room &room, const XmlElement &message)
+{
+    for (const Occupant &to : std::as_const(room.occupants))
+        sendTo(to.real, message);
+}
+
+void MucModule::onGroupchat(StanzaEvent &event, Room &room)
+{
+    StanzaRouter &router = m_host->router();
+    const Occupant *sender = room.occupantByReal(event.from);
+    if (!sender) {
+        router.bounce(event, Condition::NotAcceptable, u"Only occupants may send messages to the room"_s);   // §7.4
+        return;
+    }
+    const bool hasSubject = event.stanza.hasChildElement(u"subject"_s);
+    const bool hasBody = event.stanza.hasChildElement(u"body"_s);
+    if (sender->role == Role::Visitor) {
+        router.bounce(event, Condition::Forbidden, u"Visitors may not speak in a moderated room"_s);   // §7.4
+        return;
+    }
+    if (hasSubject && !hasBody) {
+        // §8.1: moderators, or participants where the room allows it.
+        if (sender->role != Role::Moderator && !room.config.changeSubject) {
+            router.bounce(event, Condition::Forbidden, u"You may not change the subject"_s);
+            return;
+        }
+        room.subject = event.stanza.childText(u"subject"_s);
+        room.subjectFrom = sender->nick;
+        if (room.config.persistent && !save(room)) {
+            router.bounce(event, Condition::InternalServerError);
+            return;
+        }
+        Q_EMIT roomsChanged();
+    }
+    XmlElement message(u"message"_s);
+    message.setAttribute(Type, u"groupchat"_s);
+    message.setAttribute(From, room.jid.withResource(sender->nick).toString());
+    const QString id = event.stanza.attribute(u"id"_s);
+    if (!id.isEmpty())
+        message.setAttribute(u"id"_s, id);
+    const QString lang = event.stanza.attribute(u"xml:lang"_s);
+    if (!lang.isEmpty())
+        message.setAttribute(u"xml:lang"_s, lang);
+    for (const XmlElement &child : event.stanza.children()) {
+        if (child.isText())
+            continue;
+        const QString ns = child.xmlns();
+        // XEP-0359 §3.1 and XEP-0421 §4: ids the room vouches for are its own alone.
+        if ((child.name() == u"stanza-id" && ns == u"urn:xmpp:sid:0") || ns == Muc::OccupantIdNs
+            || (child.name() == u"delay" && ns == DelayNs))
+            continue;
+        message.appendChild(child);
+    }
+    XmlElement occupantIdElement(u"occupant-id"_s, Muc::OccupantIdNs);
+    occupantIdElement.setAttribute(u"id"_s, sender->occupantId);
+    message.appendChild(occupantIdElement);
+
+    if ((hasBody || hasSubject) && room.config.historyLength > 0) {
+        Muc::HistoryEntry entry;
+        entry.message = message;
+        entry.stampMs = QDateTime::currentMSecsSinceEpoch();
+        entry.chars = int(message.toXml().size());
+        room.history.push_back(entry);
+        while (room.history.size() > size_t(room.config.historyLength))
+            room.history.pop_front();
+    }
+    broadcastMessage(room, message);
+}
+
+void MucModule::onInvite(StanzaEvent &event, Room &room, const XmlElement &x)
+{
+    StanzaRouter &router = m_host->router();
+    const Occupant *sender = room.occupantByReal(event.from);
+    const Affiliation affiliation = room.affiliationOf(event.from.bareString());
+    for (const XmlElement &decline : x.childElements()) {
+        if (decline.name() != u"decline")
+            continue;
+        // §7.8.2: a decline goes back to the inviter, from the room.
+        const Jid inviter = Jid::parse(decline.attribute(To));
+        if (inviter.isNull())
+            continue;
+        XmlElement message(u"message"_s);
+        message.setAttribute(From, room.jid.bareString());
+        message.setAttribute(To, inviter.toString());
+        XmlElement ux(u"x"_s, Muc::UserNs);
+        XmlElement d(u"decline"_s);
+        d.setAttribute(From, event.from.bareString());
+        if (decline.hasChildElement(u"reason"_s))
+            d.appendTextElement(u"reason"_s, decline.childText(u"reason"_s));
+        ux.appendChild(d);
+        message.appendChild(ux);
+        router.post(message);
+    }
+    const QList<XmlElement> invites = [&] {
+        QList<XmlElement> list;
+        for (const XmlElement &i : x.childElements())
+            if (i.name() == u"invite")
+                list.append(i);
+        return list;
+    }();
+    if (invites.isEmpty())
+        return;
+    if (!sender) {
+        router.bounce(event, Condition::NotAcceptable, u"Only occupants may invite"_s);
+        return;
+    }
+    // §7.8.2: in a members-only room only admins and owners invite unless the room allows
+    // occupants to; an invitation by an admin or owner makes the invitee a member.
+    if (room.config.membersOnly && affiliation < Affiliation::Admin && !room.config.allowInvites) {
+        router.bounce(event, Condition::Forbidden, u"Only admins may invite into this room"_s);
+        return;
+    }
+    for (const XmlElement &invite : invites) {
+        const Jid invitee = Jid::parse(invite.attribute(To));
+        if (invitee.isNull()) {
+            router.bounce(event, Condition::JidMalformed);
+            return;
+        }
+        if (room.config.membersOnly && affiliation >= Affiliation::Admin
+            && room.affiliationOf(invitee.bareString()) == Affiliation::None) {
+            const QString error = applyAffiliation(room, invitee.bareString(), Affiliation::Member, QString(),
+                                                   sender->nick);
+            if (!error.isEmpty()) {
+                router.bounce(event, Condition::InternalServerError);
+                return;
+            }
+        }
+        XmlElement message(u"message"_s);
+        message.setAttribute(From, room.jid.bareString());
+        message.setAttribute(To, invitee.toString());
+        XmlElement ux(u"x"_s, Muc::UserNs);
+        XmlElement i(u"invite"_s);
+        i.setAttribute(From, event.from.bareString());
+        if (invite.hasChildElement(u"reason"_s))
+            i.appendTextElement(u"reason"_s, invite.childText(u"reason"_s));
+        ux.appendChild(i);
+        if (!room.config.password.isEmpty())
+            ux.appendTextElement(u"password"_s, room.config.password);
+        message.appendChild(ux);
+        message.appendTextElement(u"body"_s, event.from.bareString() + u" invites you to the room "_s
+                                                 + room.jid.bareString());
+        router.post(message);
+    }
+}
+
+// --- moderation and administration (§8, §9) ---
+
+void MucModule::removeOccupant(Room &room, const QString &nick, int code, const QString &actorNick,
+                               const QString &reason)
+{
+    const auto it = room.occupants.constFind(nick);
+    if (it == room.occupants.constEnd())
+        return;
+    Occupant occupant = *it;
+    XmlElement extra(u"extra"_s);
+    if (!actorNick.isEmpty()) {
+        XmlElement actor(u"actor"_s);
+        actor.setAttribute(u"nick"_s, actorNick);
+        extra.appendChild(actor);
+    }
+    if (!reason.isEmpty())
+        extra.appendTextElement(u"reason"_s, reason);
+    occupant.presence = XmlElement(u"presence"_s);
+    room.occupants.insert(nick, occupant);
+    broadcastPresence(room, occupant, {code}, {}, extra, true);
+    room.occupants.remove(nick);
+    room.nickOf.remove(occupant.real);
+    if (auto rooms = m_roomsOf.find(occupant.real); rooms != m_roomsOf.end()) {
+        rooms->remove(room.jid.bareString());
+        if (rooms->isEmpty())
+            m_roomsOf.erase(rooms);
+    }
+    Q_EMIT occupantsChanged(room.jid.bareString());
+    Q_EMIT roomsChanged();
+}
+
+QString MucModule::applyAffiliation(Room &room, const QString &bareJid, Affiliation affiliation,
+                                    const QString &reason, const QString &actorNick)
+{
+    const Affiliation before = room.affiliationOf(bareJid);
+    if (before == Affiliation::Owner && affiliation != Affiliation::Owner && room.ownerCount() == 1)
+        return u"conflict"_s;   // §10.6: a room keeps at least one owner
+    const auto oldAffiliations = room.affiliations;
+    const auto oldReasons = room.reasons;
+    if (affiliation == Affiliation::None) {
+        room.affiliations.remove(bareJid);
+        room.reasons.remove(bareJid);
+    } else {
+        room.affiliations.insert(bareJid, affiliation);
+        if (reason.isEmpty())
+            room.reasons.remove(bareJid);
+        else
+            room.reasons.insert(bareJid, reason);
+    }
+    if (room.config.persistent && !save(room)) {
+        room.affiliations = oldAffiliations;
+        room.reasons = oldReasons;
+        return u"internal-server-error"_s;
+    }
+    Q_EMIT affiliationsChanged(room.jid.bareString());
+    // Occupants of that bare JID see the change (§9.1 ban 301, §9.4 members-only removal 321).
+    QStringList nicks;
+    for (const Occupant &o : std::as_const(room.occupants)) {
+        if (o.real.bareString() == bareJid)
+            nicks.append(o.nick);
+    }
+    for (const QString &nick : std::as_const(nicks)) {
+        if (affiliation == Affiliation::Outcast) {
+            removeOccupant(room, nick, 301, actorNick, reason);
+        } else if (room.config.membersOnly && affiliation < Affiliation::Member) {
+            removeOccupant(room, nick, 321, actorNick, reason);
+        } else {
+            Occupant &o = room.occupants[nick];
+            const Role role = Muc::defaultRole(affiliation, room.config.moderated);
+            // A voice granted to a visitor stays unless the new affiliation says more.
+            if (!(o.role == Role::Participant && role == Role::Visitor))
+                o.role = role;
+            broadcastPresence(room, o, {}, {});
+            Q_EMIT occupantsChanged(room.jid.bareString());
+        }
+    }
+    dropIfEmpty(room);
+    return QString();
+}
+
+void MucModule::onAdminIq(StanzaEvent &event, Room &room, bool set)
+{
+    StanzaRouter &router = m_host->router();
+    const XmlElement query = event.stanza.firstChildElement();
+    const Occupant *actor = room.occupantByReal(event.from);
+    const Affiliation actorAffiliation = room.affiliationOf(event.from.bareString());
+    const Role actorRole = actor ? actor->role : Role::None;
+    const QList<XmlElement> items = query.childElements();
+    if (items.isEmpty() || items.constFirst().name() != u"item") {
+        router.bounce(event, Condition::BadRequest);
+        return;
+    }
+    if (!set) {
+        const XmlElement filter = items.constFirst();
+        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+        XmlElement answer(u"query"_s, Muc::AdminNs);
+        Affiliation wanted;
+        Role wantedRole;
+        if (Muc::affiliationFromName(filter.attribute(u"affiliation"_s), &wanted) && wanted != Affiliation::None) {
+            // §9.5, §10.5: admins and owners read the lists.
+            if (actorAffiliation < Affiliation::Admin) {
+                router.bounce(event, Condition::Forbidden);
+                return;
+            }
+            for (auto it = room.affiliations.constBegin(); it != room.affiliations.constEnd(); ++it) {
+                if (it.value() != wanted)
+                    continue;
+                XmlElement item(u"item"_s);
+                item.setAttribute(u"affiliation"_s, Muc::affiliationName(wanted));
+                item.setAttribute(u"jid"_s, it.key());
+                if (room.reasons.contains(it.key()))
+                    item.appendTextElement(u"reason"_s, room.reasons.value(it.key()));
+                answer.appendChild(item);
+            }
+        } else if (Muc::roleFromName(filter.attribute(u"role"_s), &wantedRole) && wantedRole != Role::None) {
+            if (actorRole != Role::Moderator) {
+                router.bounce(event, Condition::Forbidden);
+                return;
+            }
+            for (const Occupant &o : std::as_const(room.occupants)) {
+                if (o.role != wantedRole)
+                    continue;
+                XmlElement item(u"item"_s);
+                item.setAttribute(u"affiliation"_s, Muc::affiliationName(room.affiliationOf(o)));
+                item.setAttribute(u"role"_s, Muc::roleName(o.role));
+                item.setAttribute(u"nick"_s, o.nick);
+                item.setAttribute(u"jid"_s, o.real.toString());
+                answer.appendChild(item);
+            }
+        } else {
+            router.bounce(event, Condition::BadRequest);
+            return;
+        }
+        result.appendChild(answer);
+        router.reply(event, result);
+        return;
+    }
+
+    // A set: every item is checked before any is applied (§9, §10: all or nothing).
+    struct Change
+    {
+        QString nick;
+        QString jid;
+        bool isRole = false;
+        Role role = Role::None;
+        Affiliation affiliation = Affiliation::None;
+        QString reason;
+    };
+    QList<Change> changes;
+    for (const XmlElement &item : items) {
+        Change change;
+        change.reason = item.childText(u"reason"_s);
+        change.nick = item.attribute(u"nick"_s);
+        const QString roleText = item.attribute(u"role"_s);
+        const QString affiliationText = item.attribute(u"affiliation"_s);
+        if (!affiliationText.isNull()) {
+            if (!Muc::affiliationFromName(affiliationText, &change.affiliation)) {
+                router.bounce(event, Condition::BadRequest);
+                return;
+            }
+            Jid jid = Jid::parse(item.attribute(u"jid"_s));
+            if (jid.isNull() && !change.nick.isEmpty() && room.occupants.contains(change.nick))
+                jid = room.occupants.value(change.nick).real;
+            if (jid.isNull()) {
+                router.bounce(event, Condition::BadRequest);
+                return;
+            }
+            change.jid = jid.bareString();
+            const QString refusal = Muc::affiliationChangeRefusal(actorAffiliation, room.affiliationOf(change.jid),
+                                                                  change.affiliation);
+            if (!refusal.isEmpty()) {
+                router.bounce(event, conditionOf(refusal));
+                return;
+            }
+        } else if (!roleText.isNull()) {
+            change.isRole = true;
+            if (!Muc::roleFromName(roleText, &change.role) || change.nick.isEmpty()) {
+                router.bounce(event, Condition::BadRequest);
+                return;
+            }
+            const auto target = room.occupants.constFind(change.nick);
+            if (target == room.occupants.constEnd()) {
+                router.bounce(event, Condition::ItemNotFound);
+                return;
+            }
+            const QString refusal = Muc::roleChangeRefusal(actorAffiliation, actorRole,
+                                                           room.affiliationOf(*target), change.role);
+            if (!refusal.isEmpty()) {
+                router.bounce(event, conditionOf(refusal));
+                return;
+            }
+        } else {
+            router.bounce(event, Condition::BadRequest);
+            return;
+        }
+        changes.append(change);
+    }
+    const QString actorNick = actor ? actor->nick : QString();
+    const QString roomJid = room.jid.bareString();
+    for (const Change &change : std::as_const(changes)) {
+        Room *current = findRoom(roomJid);
+        if (!current)
+            break;
+        if (change.isRole) {
+            if (!current->occupants.contains(change.nick))
+                continue;
+            if (change.role == Role::None) {
+                removeOccupant(*current, change.nick, 307, actorNick, change.reason);   // §8.2 kick
+                dropIfEmpty(*current);
+            } else {
+                Occupant &o = current->occupants[change.nick];
+                o.role = change.role;
+                XmlElement extra(u"extra"_s);
+                if (!change.reason.isEmpty())
+                    extra.appendTextElement(u"reason"_s, change.reason);
+                broadcastPresence(*current, o, {}, {}, extra);
+                Q_EMIT occupantsChanged(roomJid);
+            }
+        } else {
+            const QString error = applyAffiliation(*current, change.jid, change.affiliation, change.reason, actorNick);
+            if (!error.isEmpty()) {
+                router.bounce(event, conditionOf(error));
+                return;
+            }
+        }
+    }
+    router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+}
+
+void MucModule::onOwnerIq(StanzaEvent &event, Room &room, bool set)
+{
+    StanzaRouter &router = m_host->router();
+    if (room.affiliationOf(event.from.bareString()) != Affiliation::Owner) {
+        router.bounce(event, Condition::Forbidden);   // §10.1
+        return;
+    }
+    const XmlElement query = event.stanza.firstChildElement();
+    if (!set) {
+        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+        XmlElement answer(u"query"_s, Muc::OwnerNs);
+        answer.appendChild(Muc::configForm(room.config));
+        result.appendChild(answer);
+        router.reply(event, result);
+        return;
+    }
+    const XmlElement destroy = query.firstChildElement(u"destroy"_s);
+    if (!destroy.isNull()) {
+        destroyRoom(room, destroy.childText(u"reason"_s), destroy.attribute(u"jid"_s));
+        router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+        return;
+    }
+    const XmlElement form = query.firstChildElement(u"x"_s, DataNs);
+    if (form.isNull()) {
+        router.bounce(event, Condition::BadRequest);
+        return;
+    }
+    const QString formType = form.attribute(Type);
+    if (formType == u"cancel") {
+        // §10.1.3: cancelling the first configuration destroys the locked room.
+        if (room.locked)
+            destroyRoom(room, QString(), QString());
+        router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+        return;
+    }
+    if (formType != u"submit") {
+        router.bounce(event, Condition::BadRequest);
+        return;
+    }
+    Muc::RoomConfig config = room.config;
+    QString error;
+    if (!Muc::applyConfigForm(form, &config, &error)) {
+        router.bounce(event, Condition::NotAcceptable, error);
+        return;
+    }
+    const Muc::RoomConfig before = room.config;
+    const bool wasLocked = room.locked;
+    room.config = config;
+    room.locked = false;
+    if (config.persistent) {
+        if (!save(room)) {
+            room.config = before;
+            room.locked = wasLocked;
+            router.bounce(event, Condition::InternalServerError);
+            return;
+        }
+    } else if (before.persistent && m_store) {
+        m_store->remove(room.jid.bareString());
+    }
+    router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+    if (wasLocked) {
+        // §10.1.2: the room is open; its creator now gets the (empty) subject.
+        for (const Occupant &o : std::as_const(room.occupants))
+            sendSubject(room, o.real);
+    } else if (!(before == config)) {
+        // §10.2.1: tell the occupants the configuration changed (104; 172/173 anonymity).
+        XmlElement message(u"message"_s);
+        message.setAttribute(Type, u"groupchat"_s);
+        message.setAttribute(From, room.jid.bareString());
+        XmlElement x(u"x"_s, Muc::UserNs);
+        x.appendChild(statusCode(104));
+        if (before.whoisAnyone != config.whoisAnyone)
+            x.appendChild(statusCode(config.whoisAnyone ? 172 : 173));
+        message.appendChild(x);
+        message.setAttribute(u"id"_s, QUuid::createUuid().toString(QUuid::WithoutBraces));
+        broadcastMessage(room, message);
+    }
+    // Members-only from now: non-members leave (§9.4 status 322).
+    if (config.membersOnly && !before.membersOnly) {
+        QStringList out;
+        for (const Occupant &o : std::as_const(room.occupants)) {
+            if (room.affiliationOf(o) < Affiliation::Member)
+                out.append(o.nick);
+        }
+        for (const QString &nick : std::as_const(out))
+            removeOccupant(room, nick, 322, QString(), QString());
+    }
+    Q_EMIT roomsChanged();
+    dropIfEmpty(room);
+}
+
+void MucModule::destroyRoom(Room &room, const QString &reason, const QString &alternate)
+{
+    // §10.9: every occupant gets unavailable presence with <destroy/> (alternate venue, reason).
+    const std::shared_ptr<Room> keep = m_rooms.value(room.jid.bareString());
+    for (const Occupant &o : std::as_const(room.occupants)) {
+        XmlElement presence(u"presence"_s);
+        presence.setAttribute(From, room.jid.withResource(o.nick).toString());
+        presence.setAttribute(Type, u"unavailable"_s);
+        XmlElement x(u"x"_s, Muc::UserNs);
+        XmlElement item(u"item"_s);
+        item.setAttribute(u"affiliation"_s, u"none"_s);
+        item.setAttribute(u"role"_s, u"none"_s);
+        x.appendChild(item);
+        XmlElement destroy(u"destroy"_s);
+        if (!alternate.isEmpty())
+            destroy.setAttribute(u"jid"_s, alternate);
+        if (!reason.isEmpty())
+            destroy.appendTextElement(u"reason"_s, reason);
+        x.appendChild(destroy);
+        presence.appendChild(x);
+        sendTo(o.real, presence);
+        if (auto rooms = m_roomsOf.find(o.real); rooms != m_roomsOf.end()) {
+            rooms->remove(room.jid.bareString());
+            if (rooms->isEmpty())
+                m_roomsOf.erase(rooms);
+        }
+    }
+    if (room.config.persistent && m_store)
+        m_store->remove(room.jid.bareString());
+    const QString jid = room.jid.bareString();
+    m_rooms.remove(jid);
+    Q_EMIT occupantsChanged(jid);
+    Q_EMIT roomsChanged();
+}
+
+void MucModule::onRoomDisco(StanzaEvent &event, Room &room, bool info)
+{
+    XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+    if (!info) {
+        // §6.5: occupants are not listed (that would undo semi-anonymity).
+        result.appendChild(XmlElement(u"query"_s, DiscoItemsNs));
+        m_host->router().reply(event, result);
+        return;
+    }
+    const Muc::RoomConfig &c = room.config;
+    XmlElement answer(u"query"_s, DiscoInfoNs);
+    answer.appendChild(identity(u"conference"_s, u"text"_s, c.name.isEmpty() ? room.jid.node() : c.name));
+    QStringList features{Muc::Ns, DiscoInfoNs, VCardNs, Muc::OccupantIdNs,
+                         u"http://jabber.org/protocol/muc#self-ping-optimization"_s,
+                         c.persistent ? u"muc_persistent"_s : u"muc_temporary"_s,
+                         c.isPublic ? u"muc_public"_s : u"muc_hidden"_s,
+                         c.membersOnly ? u"muc_membersonly"_s : u"muc_open"_s,
+                         c.password.isEmpty() ? u"muc_unsecured"_s : u"muc_passwordprotected"_s,
+                         c.moderated ? u"muc_moderated"_s : u"muc_unmoderated"_s,
+                         c.whoisAnyone ? u"muc_nonanonymous"_s : u"muc_semianonymous"_s};
+    for (const QString &f : std::as_const(features))
+        answer.appendChild(feature(f));
+    XmlElement form(u"x"_s, DataNs);
+    form.setAttribute(Type, u"result"_s);
+    form.appendChild(formField(u"FORM_TYPE"_s, u"http://jabber.org/protocol/muc#roominfo"_s, u"hidden"_s));
+    form.appendChild(formField(u"muc#roominfo_description"_s, c.description));
+    form.appendChild(formField(u"muc#roominfo_occupants"_s, QString::number(room.occupants.size())));
+    form.appendChild(formField(u"muc#roominfo_subject"_s, room.subject));
+    form.appendChild(formField(u"muc#roomconfig_roomname"_s, c.name));
+    const QString photo = room.vcard.firstChildElement(u"PHOTO"_s).childText(u"BINVAL"_s);
+    if (!photo.isEmpty()) {
+        const QByteArray data = QByteArray::fromBase64(photo.toLatin1());
+        form.appendChild(formField(u"muc#roominfo_avatarhash"_s,
+                                   QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha1).toHex())));
+    }
+    answer.appendChild(form);
+    result.appendChild(answer);
+    m_host->router().reply(event, result);
+}
+
+void MucModule::onRoomVCard(StanzaEvent &event, Room &room, bool set)
+{
+    StanzaRouter &router = m_host->router();
+    if (!set) {
+        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
+        result.appendChild(room.vcard.isNull() ? XmlElement(u"vCard"_s, VCardNs) : room.vcard);
+        router.reply(event, result);
+        return;
+    }
+    // Room avatars as in Prosody 0.13: owners set the room's vCard, anyone reads it.
+    if (room.affiliationOf(event.from.bareString()) != Affiliation::Owner) {
+        router.bounce(event, Condition::Forbidden);
+        return;
+    }
+    const XmlElement vcard = event.stanza.firstChildElement();
+    if (vcard.toXml().size() > 256 * 1024) {
+        router.bounce(event, Condition::NotAcceptable, u"The vCard is too large"_s);
+        return;
+    }
+    const XmlElement before = room.vcard;
+    room.vcard = vcard;
+    if (room.config.persistent && !save(room)) {
+        room.vcard = before;
+        router.bounce(event, Condition::InternalServerError);
+        return;
+    }
+    router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+}
+
+bool MucModule::save(const Room &room)
+{
+    if (!m_store)
+        return true;   // no database (unit tests of the protocol alone)
+    MucStore::Room s;
+    s.jid = room.jid.bareString();
+    s.config = room.config.toJson();
+    s.subject = room.subject;
+    s.subjectFrom = room.subjectFrom;
+    s.secret = room.secret;
+    s.vcard = room.vcard.isNull() ? QString() : StoredStanza::toText(room.vcard);
+    for (auto it = room.affiliations.constBegin(); it != room.affiliations.constEnd(); ++it)
+        s.affiliations.insert(it.key(), {Muc::affiliationName(it.value()), room.reasons.value(it.key())});
+    QString error;
+    if (!m_store->save(s, &error)) {
+        qCWarning(lcServer) << "muc: saving" << s.jid << error;
+        return false;
+    }
+    return true;
+}
+
+void MucModule::audit(const QString &action, const QString &target, const QString &reason, const QString &actor)
+{
+    if (m_host && m_host->admin())
+        m_host->admin()->audit(action, target, reason, actor);
+}
+
+// --- MucService ---
+
+QList<MucRoomInfo> MucModule::rooms() const
+{
+    QList<MucRoomInfo> list;
+    list.reserve(m_rooms.size());
+    for (const auto &room : m_rooms)
+        list.append(room->info());
+    std::sort(list.begin(), list.end(), [](const MucRoomInfo &a, const MucRoomInfo &b) { return a.jid < b.jid; });
+    return list;
+}
+
+bool MucModule::room(const QString &roomJid, MucRoomInfo *info) const
+{
+    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    if (!room)
+        return false;
+    if (info)
+        *info = room->info();
+    return true;
+}
+
+QList<MucOccupantInfo> MucModule::occupants(const QString &roomJid) const
+{
+    QList<MucOccupantInfo> list;
+    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    if (!room)
+        return list;
+    for (const Occupant &o : std::as_const(room->occupants)) {
+        MucOccupantInfo i;
+        i.roomJid = room->jid.bareString();
+        i.nick = o.nick;
+        i.realJid = o.real.toString();
+        i.role = o.role;
+        i.affiliation = room->affiliationOf(o);
+        i.occupantId = o.occupantId;
+        list.append(i);
+    }
+    return list;
+}
+
+QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
+{
+    QList<MucOccupantInfo> list;
+    const Jid who = Jid::parse(jid);
+    if (who.isNull())
+        return list;
+    for (auto it = m_roomsOf.constBegin(); it != m_roomsOf.constEnd(); ++it) {
+        if (who.isFull() ? it.key() != who : it.key().bare() != who)
+            continue;
+        for (const QString &roomJid : *it) {
+            for (const MucOccupantInfo &o : occupants(roomJid)) {
+                if (o.realJid == it.key().toString())
+                    list.append(o);
+            }
+        }
+    }
+    return list;
+}
+
+QList<MucAffiliationInfo> MucModule::affiliations(const QString &roomJid) const
+{
+    QList<MucAffiliationInfo> list;
+    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    if (!room)
+        return list;
+    for (auto it = room->affiliations.constBegin(); it != room->affiliations.constEnd(); ++it)
+        list.append({it.key(), it.value(), room->reasons.value(it.key())});
+    std::sort(list.begin(), list.end(), [](const MucAffiliationInfo &a, const MucAffiliationInfo &b) {
+        return a.affiliation != b.affiliation ? a.affiliation > b.affiliation : a.jid < b.jid;
+    });
+    return list;
+}
+
+QString MucModule::kick(const QString &roomJid, const QString &nick, const QString &reason, const QString &actor)
+{
+    Room *room = findRoom(Jid::parse(roomJid));
+    if (!room)
+        return u"No such room"_s;
+    const QString prepared = Muc::prepareNick(nick);
+    if (!room->occupants.contains(prepared))
+        return u"No such occupant"_s;
+    removeOccupant(*room, prepared, 307, QString(), reason);
+    audit(u"muc kick"_s, room->jid.withResource(prepared).toString(), reason, actor);
+    dropIfEmpty(*room);
+    return QString();
+}
+
+QString MucModule::ban(const QString &roomJid, const QString &bareJid, const QString &reason, const QString &actor)
+{
+    return setAffiliation(roomJid, bareJid, Affiliation::Outcast, reason, actor);
+}
+
+QString MucModule::setAffiliation(const QString &roomJid, const QString &bareJid, Affiliation affiliation,
+                                  const QString &reason, const QString &actor)
+{
+    Room *room = findRoom(Jid::parse(roomJid));
+    if (!room)
+        return u"No such room"_s;
+    const Jid jid = Jid::parse(bareJid);
+    if (jid.isNull())
+        return u"Not a valid JID"_s;
+    const QString roomName = room->jid.bareString();
+    const QString error = applyAffiliation(*room, jid.bareString(), affiliation, reason, QString());
+    if (error == u"conflict")
+        return u"A room keeps at least one owner"_s;
+    if (!error.isEmpty())
+        return u"Could not store the change"_s;
+    audit(u"muc affiliation "_s + Muc::affiliationName(affiliation), roomName + u" "_s + jid.bareString(), reason,
+          actor);
+    return QString();
+}
+
+QString MucModule::destroy(const QString &roomJid, const QString &reason, const QString &alternateVenue,
+                           const QString &actor)
+{
+    Room *room = findRoom(Jid::parse(roomJid));
+    if (!room)
+        return u"No such room"_s;
+    const QString jid = room->jid.bareString();
+    destroyRoom(*room, reason, alternateVenue);
+    audit(u"muc destroy"_s, jid, reason, actor);
+    return QString();
+}
+
+QString MucModule::addMember(const QString &roomJid, const QString &bareJid, const QString &actor)
+{
+    Room *room = findRoom(Jid::parse(roomJid));
+    if (!room)
+        return u"No such room"_s;
+    const Jid jid = Jid::parse(bareJid);
+    if (jid.isNull())
+        return u"Not a valid JID"_s;
+    const Affiliation current = room->affiliationOf(jid.bareString());
+    if (current == Affiliation::Outcast)
+        return u"This JID is banned from the room"_s;
+    if (current != Affiliation::None)
+        return QString();
+    return setAffiliation(roomJid, jid.bareString(), Affiliation::Member, QString(), actor);
+}
