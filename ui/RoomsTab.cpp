@@ -56,8 +56,8 @@ RoomsTab::RoomsTab(ServerLink *link, QWidget *parent)
 {
     setObjectName(u"roomsTab"_s);
     auto *layout = new QVBoxLayout(this);
-    m_roomsView->horizontalHeader()->setSectionResizeMode(RoomsModel::RoomColumn, QHeaderView::ResizeToContents);
-    m_roomsView->setColumnWidth(RoomsModel::NameColumn, 160);
+    m_roomsView->setColumnWidth(RoomsModel::RoomColumn, 280);
+    m_roomsView->setColumnWidth(RoomsModel::NameColumn, 140);
     m_roomsView->setColumnWidth(RoomsModel::SubjectColumn, 320);
 
     auto *bottom = new QWidget(this);

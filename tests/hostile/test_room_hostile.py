@@ -109,6 +109,11 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
             room = "nicks@conference.localhost"
             await alice.join(room, "alice", "j0")
             await alice.expect(r"status code=['\"]110['\"]", "alice's own presence")
+            # A new room stays locked until its owner accepts the default configuration (§10.1.2).
+            await alice.send(f"<iq type='set' id='cfg' to='{room}'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                             "<x xmlns='jabber:x:data' type='submit'/></query></iq>")
+            await alice.expect(r"<iq[^>]*\bid=['\"]cfg['\"][^>]*type=['\"]result|<iq[^>]*type=['\"]result['\"][^>]*\bid=['\"]cfg",
+                               "the room configured")
             bad = {
                 "rlo": "evil\u202Eoc",            # a bidirectional override (RFC 3454 C.8)
                 "private": "\uE000nick",          # private use (C.3)

@@ -7,6 +7,7 @@ With --gated it stops before SASL and before binding until told "auth" / "bind",
 can see each state of the session in the table. Commands, one per line:
     auth | bind | presence [SHOW [STATUS...]] | roster | subscribe JID | quit
     join ROOM/NICK (XEP-0045, no history) | instant ROOM (accept a new room's default configuration)
+    subject ROOM TEXT...
 With --sm it enables stream management with resumption (XEP-0198), and also takes
     cut (the TCP connection dies, no </stream>) | reconnect (and try to resume)
 Events: started, connected, waiting{step}, authenticated, bound{jid}, online, roster{count},
@@ -166,6 +167,11 @@ async def main():
             ET.SubElement(query, "{jabber:x:data}x", type="submit")
             await iq.send(timeout=10)
             emit("room_configured", room=rest[0])
+        elif name == "subject" and len(rest) >= 2:
+            message = client.make_message(mto=rest[0], mtype="groupchat")
+            message["subject"] = " ".join(rest[1:])
+            message.send()
+            emit("subject_sent", room=rest[0])
         elif name == "cut" and args.sm:
             cut["pending"] = True
             client.abort()
