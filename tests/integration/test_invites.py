@@ -1,7 +1,7 @@
 """Invitations (XEP-0401) redeemed through XEP-0077 in-band registration with a XEP-0379 token
 (XEP-0445 <preauth/>): an invitation made by `switchboard invite create` is redeemed by a
-slixmpp client (account created with the invitee's password, contact of the inviter, room kept
-for later), and by aioxmpp as a second library; used, expired and revoked tokens are refused,
+slixmpp client (account created with the invitee's password, contact of the inviter, a room
+named: test_invite_room.py follows that), and by aioxmpp as a second library; used, expired and revoked tokens are refused,
 registration without a token is refused by default, and the terminal QR code decodes (zbarimg)
 to the link printed above it."""
 
