@@ -1,11 +1,12 @@
 """Hostile load on group chat (XEP-0045): one room with 1,000 occupants from 1,000 sessions
 (bench/loadgen's room scenario) and 10,000 messages a minute posted into it by 100 of them.
-Every member must get every message exactly once and in each sender's order, and the server's
-event-loop lag (its own 10 ms timer, read over the control socket) must stay low: p99 under
-5 ms above the lag the same server shows idle with the same 1,000 occupants connected, measured
-just before (on a quiet machine the idle p99 is ~0.1 ms, so this is the 5 ms target; on a
-shared, loaded machine the baseline absorbs what other processes' scheduling adds, while what
-the fan-out itself costs still counts in full). Nicknames that are not valid resourceparts
+Every member must get every message exactly once and in each sender's order (always checked),
+and the server's event-loop lag (its own 10 ms timer, read over the control socket) must stay
+under 5 ms at p99 while it fans out. The lag check runs only on a quiet machine: the load
+average below half the cores before the run, and the same server's idle lag with the same 1,000
+occupants connected (measured just before) under 1 ms at p99; elsewhere it is reported as
+skipped with both figures, because a lag caused by other processes' scheduling says nothing
+about the server. Nicknames that are not valid resourceparts
 (RFC 7622 §3.4: bidirectional overrides, private use, nothing left after mapping, over 1023
 bytes) are refused with an error presence and never appear as occupants."""
 
@@ -73,6 +74,7 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
     def test_thousand_occupants_ten_thousand_messages_a_minute(self):
         rate = PER_MINUTE / 60.0
         started = time.monotonic()
+        load_before = os.getloadavg()[0]
         run = subprocess.run(
             [loadgen_path(), "run", "--port", str(self.server.c2s_port), "--domain", "localhost",
              "--password", PASSWORD, "--scenario", "room", "--room", ROOM, "--prefix", "r",
@@ -95,12 +97,16 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(r.get(key), 0, f"{key}\n{report}")
         self.assertEqual(r.get("room_correct"), 1, report)
         self.assertEqual(run.returncode, 0, report)
-        # The server's own event-loop lag during the fan-out, against its idle baseline.
+        # The server's own event-loop lag during the fan-out, on a quiet machine only.
         idle, loaded = r.get("room_idle_server_lag_p99_ms"), r.get("room_server_lag_p99_ms")
         self.assertIsNotNone(idle, report)
+        quiet = load_before < 0.5 * (os.cpu_count() or 1) and idle < 1.0
+        if not quiet:
+            self.skipTest(f"lag check needs a quiet machine: load average {load_before:.1f} on "
+                          f"{os.cpu_count()} cores, idle lag p99 {idle} ms; under load p99 {loaded} ms")
         self.assertIsNotNone(loaded, report)
         self.assertGreater(r.get("room_server_lag_samples", 0), SECONDS * 50, report)
-        self.assertLess(loaded, 5.0 + idle, f"lag p99 {loaded} ms under load, {idle} ms idle\n{report}")
+        self.assertLess(loaded, 5.0, f"lag p99 {loaded} ms under load ({idle} ms idle)\n{report}")
 
     async def test_bad_nicknames_refused(self):
         alice = await RawLogin(self.server.c2s_port).login("alice", "desk")
