@@ -57,38 +57,6 @@ bool isArchivable(const XmlElement &message)
     return true;
 }
 
-// XEP-0082 §3.3 DateTime: a time zone is required (Z or an offset), fractions optional.
-std::optional<QDateTime> parseDateTime(const QString &text)
-{
-    static const QRegularExpression format(
-        u"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"_s);
-    if (!format.match(text).hasMatch())
-        return std::nullopt;
-    QString normalised = text;
-    // Qt reads at most milliseconds: cut longer fractions instead of refusing them.
-    static const QRegularExpression longFraction(u"(\\.\\d{3})\\d+"_s);
-    normalised.replace(longFraction, u"\\1"_s);
-    const QDateTime time = QDateTime::fromString(normalised, Qt::ISODateWithMs);
-    if (!time.isValid())
-        return std::nullopt;
-    return time.toUTC();
-}
-
-QString formatDateTime(const QDateTime &time)
-{
-    return time.toUTC().toString(u"yyyy-MM-ddTHH:mm:ss.zzzZ"_s);
-}
-
-XmlElement field(const QString &var, const QString &type, const QString &value = QString())
-{
-    XmlElement f(u"field"_s);
-    f.setAttribute(u"var"_s, var);
-    f.setAttribute(u"type"_s, type);
-    if (!value.isNull())
-        f.appendTextElement(u"value"_s, value);
-    return f;
-}
-
 XmlElement stanzaId(const QString &by, const QString &id)
 {
     XmlElement e(u"stanza-id"_s, SidNs);
@@ -97,66 +65,6 @@ XmlElement stanzaId(const QString &by, const QString &id)
     return e;
 }
 
-// The form of §4.1.1 (and its #extended fields); values for "with", "start" and so on.
-struct Filters
-{
-    ArchiveStore::Query query;
-    QString error;   // empty: fine
-};
-
-Filters parseForm(const XmlElement &form)
-{
-    Filters f;
-    if (form.isNull())
-        return f;
-    if (form.attribute(u"type"_s, u"submit"_s) != u"submit") {
-        f.error = u"The query form must be of type submit"_s;
-        return f;
-    }
-    for (const XmlElement &field : form.childElements()) {
-        if (field.name() != u"field")
-            continue;
-        const QString var = field.attribute(u"var"_s);
-        QStringList values;
-        for (const XmlElement &v : field.childElements()) {
-            if (v.name() == u"value")
-                values.append(v.text().trimmed());
-        }
-        const QString value = values.value(0);
-        if (var == u"FORM_TYPE") {
-            if (value != MamNs)
-                f.error = u"Unknown FORM_TYPE"_s;
-        } else if (var == u"with") {
-            const Jid jid = Jid::parse(value);
-            if (jid.isNull() || jid.node().isEmpty()) {
-                f.error = u"'with' is not a JID of an account"_s;
-            } else {
-                f.query.withBare = jid.bare().toString();
-                f.query.withResource = jid.resource();
-            }
-        } else if (var == u"start" || var == u"end") {
-            const auto time = parseDateTime(value);
-            if (!time)
-                f.error = u"'%1' is not a XEP-0082 DateTime"_s.arg(var);
-            else if (var == u"start")
-                f.query.start = time;
-            else
-                f.query.end = time;
-        } else if (var == u"after-id") {
-            f.query.afterId = value;
-        } else if (var == u"before-id") {
-            f.query.beforeId = value;
-        } else if (var == u"ids") {
-            f.query.ids = values;
-        } else {
-            // §4.1.1: a field the server does not support is an error, not silently ignored.
-            f.error = u"Unsupported field '%1'"_s.arg(var);
-        }
-        if (!f.error.isEmpty())
-            return f;
-    }
-    return f;
-}
 } // namespace
 
 MamModule::MamModule() = default;
@@ -181,6 +89,7 @@ void MamModule::load(ModuleHost &host)
     m_expiryDays = int(host.optionInt(u"archive_expires_after"_s, DefaultExpiryDays));
     m_store = std::make_unique<ArchiveStore>(host.database());
     m_store->setFsyncEachCommit(host.optionBool(u"archive_fsync"_s, false));
+    m_query = std::make_unique<MamQuery>(m_store.get());
     QString error;
     m_ready = host.migrate(u"mam"_s, ArchiveStore::schemaSteps(), &error);
     if (!m_ready) {
@@ -195,36 +104,15 @@ void MamModule::load(ModuleHost &host)
     host.addFeature(SidNs);
 
     host.hookIq(true, Target::Self, MamNs, u"query"_s, [this](StanzaEvent &e) { return onQuery(e); });
-    host.hookIq(false, Target::Self, MamNs, u"query"_s, [this](StanzaEvent &e) { return onFormGet(e); });
+    host.hookIq(false, Target::Self, MamNs, u"query"_s, [this](StanzaEvent &event) {
+        m_host->router().reply(event, MamQuery::formResult(event.stanza));
+        return true;
+    });
     host.hookIq(false, Target::Self, MamNs, u"prefs"_s, [this](StanzaEvent &e) { return onPrefs(e, false); });
     host.hookIq(true, Target::Self, MamNs, u"prefs"_s, [this](StanzaEvent &e) { return onPrefs(e, true); });
     host.hookIq(false, Target::Self, MamNs, u"metadata"_s, [this](StanzaEvent &event) {
-        // #extended: the first and last row of the archive.
-        const QString user = event.from.node();
-        ArchiveStore::Query q;
-        q.max = 1;
-        q.wantCount = false;
-        const ArchiveStore::Page first = m_store->query(user, q);
-        q.rsmBefore = QString();
-        const ArchiveStore::Page last = m_store->query(user, q);
-        if (first.status != ArchiveStore::Page::Status::Ok || last.status != ArchiveStore::Page::Status::Ok) {
-            m_host->router().bounce(event, StanzaError::Condition::InternalServerError);
-            return true;
-        }
-        XmlElement metadata(u"metadata"_s, MamNs);
-        if (!first.rows.isEmpty() && !last.rows.isEmpty()) {
-            const std::pair<QString, ArchiveStore::Row> ends[] = {{u"start"_s, first.rows.first()},
-                                                                  {u"end"_s, last.rows.first()}};
-            for (const auto &[name, row] : ends) {
-                XmlElement e(name);
-                e.setAttribute(u"id"_s, row.id);
-                e.setAttribute(u"timestamp"_s, formatDateTime(row.stamp));
-                metadata.appendChild(e);
-            }
-        }
-        XmlElement result = StanzaRouter::makeIqResult(event.stanza);
-        result.appendChild(metadata);
-        m_host->router().reply(event, result);
+        m_query->metadata(event.stanza, event.from, ArchiveStore::Owner::user(event.from.node()),
+                          event.from.bare().toString(), sendTo(event.from));
         return true;
     });
 
@@ -356,7 +244,7 @@ QString MamModule::archive(const QString &username, const Jid &with, const XmlEl
         return QString();
     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     QString error;
-    if (m_store->append(username, id, QDateTime::currentDateTimeUtc(), with.bare().toString(), with.resource(),
+    if (m_store->append(ArchiveStore::Owner::user(username), id, QDateTime::currentDateTimeUtc(), with.bare().toString(), with.resource(),
                         StoredStanza::toText(message), &error)
         < 0) {
         qCWarning(lcStorage) << "message not archived:" << error;
@@ -385,11 +273,11 @@ void MamModule::onOutgoing(StanzaEvent &event)
     QString recipientId;
     if (wantsArchived(event.from.node(), event.to)) {
         senderId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        rows.append({event.from.node(), {0, senderId, now, event.to.bare().toString(), event.to.resource(), text}});
+        rows.append({ArchiveStore::Owner::user(event.from.node()), {0, senderId, now, event.to.bare().toString(), event.to.resource(), text}});
     }
     if (wantsArchived(event.to.node(), event.from)) {
         recipientId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        rows.append({event.to.node(), {0, recipientId, now, event.from.bare().toString(), event.from.resource(), text}});
+        rows.append({ArchiveStore::Owner::user(event.to.node()), {0, recipientId, now, event.from.bare().toString(), event.from.resource(), text}});
     }
     QString error;
     if (!rows.isEmpty() && !m_store->appendEntries(rows, &error)) {
@@ -447,129 +335,69 @@ bool MamModule::onDelivery(Delivery &delivery) const
     return false;
 }
 
-bool MamModule::onFormGet(StanzaEvent &event)
+bool MamModule::onQuery(StanzaEvent &event)
 {
-    // §4.1.1: the fields a query may use.
-    XmlElement form(u"x"_s, DataNs);
-    form.setAttribute(u"type"_s, u"form"_s);
-    form.appendChild(field(u"FORM_TYPE"_s, u"hidden"_s, MamNs));
-    form.appendChild(field(u"with"_s, u"jid-single"_s));
-    form.appendChild(field(u"start"_s, u"text-single"_s));
-    form.appendChild(field(u"end"_s, u"text-single"_s));
-    form.appendChild(field(u"after-id"_s, u"text-single"_s));
-    form.appendChild(field(u"before-id"_s, u"text-single"_s));
-    form.appendChild(field(u"ids"_s, u"text-multi"_s));
-    XmlElement query(u"query"_s, MamNs);
-    query.appendChild(form);
-    XmlElement result = StanzaRouter::makeIqResult(event.stanza);
-    result.appendChild(query);
-    m_host->router().reply(event, result);
+    m_query->answer(event.stanza, event.from, ArchiveStore::Owner::user(event.from.node()),
+                    event.from.bare().toString(), sendTo(event.from));
     return true;
 }
 
-bool MamModule::onQuery(StanzaEvent &event)
+MamQuery::Send MamModule::sendTo(const Jid &requester) const
 {
-    StanzaRouter &router = m_host->router();
-    const XmlElement request = event.stanza.firstChildElement(u"query"_s, MamNs);
-    Filters filters = parseForm(request.firstChildElement(u"x"_s, DataNs));
-    if (!filters.error.isEmpty()) {
-        router.bounce(event, StanzaError::Condition::BadRequest, filters.error);
+    // Through the router by full JID: the answer may come after the request's session is gone.
+    StanzaRouter *router = &m_host->router();
+    return [router, requester](const XmlElement &stanza) { router->deliverToFullJid(requester, stanza); };
+}
+
+QString MamModule::archiveRoomMessage(const Jid &room, const Jid &occupant, const XmlElement &message)
+{
+    if (!m_ready || room.isNull())
+        return QString();
+    // The room's copy, not one occupant's: its 'to' names whoever got this copy.
+    XmlElement stored = message;
+    stored.removeAttribute(u"to"_s);
+    const QString id = ArchiveStore::newId();
+    const ArchiveStore::Row row{0, id, QDateTime::currentDateTimeUtc(), occupant.bare().toString(),
+                                occupant.resource(), StoredStanza::toText(stored)};
+    QString error;
+    if (!m_store->appendEntries({{ArchiveStore::Owner::room(room.bare().toString()), row}}, &error)) {
+        qCWarning(lcStorage) << "room message not archived:" << error;
+        return QString();
+    }
+    return id;
+}
+
+bool MamModule::handleRoomIq(const XmlElement &iq, const Jid &requester, const Jid &room, MamQuery::Send send)
+{
+    if (!m_ready)
+        return false;
+    const QString type = iq.attribute(u"type"_s);
+    const ArchiveStore::Owner owner = ArchiveStore::Owner::room(room.bare().toString());
+    const QString roomJid = room.bare().toString();
+    if (type == u"set" && iq.hasChildElement(u"query"_s, MamNs)) {
+        m_query->answer(iq, requester, owner, roomJid, std::move(send));
         return true;
     }
-    ArchiveStore::Query &query = filters.query;
-
-    // XEP-0059 §2: max, after, before ("before" empty: the last page).
-    const XmlElement set = request.firstChildElement(u"set"_s, RsmNs);
-    query.max = DefaultPage;
-    if (!set.isNull()) {
-        const XmlElement max = set.firstChildElement(u"max"_s);
-        if (!max.isNull()) {
-            bool ok = false;
-            const int n = max.text().trimmed().toInt(&ok);
-            if (!ok || n < 0) {
-                router.bounce(event, StanzaError::Condition::BadRequest, u"<max/> must be a number"_s);
-                return true;
-            }
-            query.max = qMin(n, MaxPage);
-        }
-        const XmlElement after = set.firstChildElement(u"after"_s);
-        const XmlElement before = set.firstChildElement(u"before"_s);
-        if (!after.isNull())
-            query.rsmAfter = after.text().trimmed();
-        if (!before.isNull())
-            query.rsmBefore = before.text().trimmed();
-        if (!after.isNull() && !before.isNull()) {
-            router.bounce(event, StanzaError::Condition::BadRequest, u"<after/> and <before/> together"_s);
-            return true;
-        }
-        if (set.hasChildElement(u"index"_s)) {
-            router.bounce(event, StanzaError::Condition::FeatureNotImplemented, u"Paging by index"_s);
-            return true;
-        }
-    }
-
-    const QString user = event.from.node();
-    const ArchiveStore::Page page = m_store->query(user, query);
-    if (page.status == ArchiveStore::Page::Status::ItemNotFound) {
-        router.bounce(event, StanzaError::Condition::ItemNotFound);
+    if (type == u"get" && iq.hasChildElement(u"query"_s, MamNs)) {
+        send(MamQuery::formResult(iq));
         return true;
     }
-    if (page.status == ArchiveStore::Page::Status::Failed) {
-        qCWarning(lcStorage) << "archive query failed:" << page.error;
-        router.bounce(event, StanzaError::Condition::InternalServerError);
+    if (type == u"get" && iq.hasChildElement(u"metadata"_s, MamNs)) {
+        m_query->metadata(iq, requester, owner, roomJid, std::move(send));
         return true;
     }
+    return false;
+}
 
-    // §4.2: each row as a <result/> message to the querying resource, then the <fin/>.
-    const QString queryId = request.attribute(u"queryid"_s);
-    const QString userBare = event.from.bare().toString();
-    QList<ArchiveStore::Row> rows = page.rows;
-    const bool flip = request.hasChildElement(u"flip-page"_s);   // #extended: newest first
-    if (flip)
-        std::reverse(rows.begin(), rows.end());
-    for (const ArchiveStore::Row &row : std::as_const(rows)) {
-        XmlElement original = StoredStanza::fromText(row.stanza);
-        if (original.isNull())
-            continue;
-        original.setXmlns(ClientNs);
-        XmlElement delay(u"delay"_s, DelayNs);
-        delay.setAttribute(u"stamp"_s, formatDateTime(row.stamp));
-        XmlElement forwarded(u"forwarded"_s, ForwardNs);
-        forwarded.appendChild(delay);
-        forwarded.appendChild(original);
-        XmlElement result(u"result"_s, MamNs);
-        if (!queryId.isEmpty())
-            result.setAttribute(u"queryid"_s, queryId);
-        result.setAttribute(u"id"_s, row.id);
-        result.appendChild(forwarded);
-        XmlElement message(u"message"_s);
-        message.setAttribute(u"from"_s, userBare);
-        message.setAttribute(u"to"_s, event.from.toString());
-        message.setAttribute(u"id"_s, QUuid::createUuid().toString(QUuid::WithoutBraces));
-        message.appendChild(result);
-        router.reply(event, message);
+bool MamModule::removeRoomArchive(const Jid &room)
+{
+    if (!m_ready)
+        return false;
+    QString error;
+    if (!m_store->removeArchive(ArchiveStore::Owner::room(room.bare().toString()), &error)) {
+        qCWarning(lcStorage) << "archive of room" << room.bare().toString() << "not removed:" << error;
+        return false;
     }
-
-    XmlElement rsm(u"set"_s, RsmNs);
-    if (!page.rows.isEmpty()) {
-        XmlElement first(u"first"_s);
-        if (page.firstIndex >= 0)
-            first.setAttribute(u"index"_s, QString::number(page.firstIndex));
-        first.appendText(page.rows.first().id);
-        rsm.appendChild(first);
-        rsm.appendTextElement(u"last"_s, page.rows.last().id);
-    }
-    if (page.count >= 0)
-        rsm.appendTextElement(u"count"_s, QString::number(page.count));
-    XmlElement fin(u"fin"_s, MamNs);
-    if (page.complete)
-        fin.setAttribute(u"complete"_s, u"true"_s);
-    if (flip)
-        fin.setAttribute(u"flip-page"_s, u"true"_s);   // harmless to clients that ignore it
-    fin.appendChild(rsm);
-    XmlElement result = StanzaRouter::makeIqResult(event.stanza);
-    result.appendChild(fin);
-    router.reply(event, result);
     return true;
 }
 

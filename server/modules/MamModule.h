@@ -2,6 +2,7 @@
 
 #include "host/Module.h"
 #include "host/ModuleOption.h"
+#include "modules/MamQuery.h"
 #include "stanza/Jid.h"
 #include "storage/ArchiveStore.h"
 
@@ -35,12 +36,31 @@ public:
     // for the disk at each archive commit (default false; ArchiveStore::setFsyncEachCommit).
     static ModuleOptions options();
     static constexpr int DefaultExpiryDays = 365;
-    static constexpr int MaxPage = 250;       // largest page served (XEP-0059 lets us cap 'max')
-    static constexpr int DefaultPage = 50;
+    static constexpr int MaxPage = MamQuery::MaxPage;
+    static constexpr int DefaultPage = MamQuery::DefaultPage;
 
     // One retention pass: deletes up to `limit` expired rows; how many (the timer repeats while
     // a pass deletes a full batch).
     int purgeExpired(const QDateTime &now, int limit);
+
+    // --- a group chat room's archive (XEP-0313 on the room JID), for the MUC module ---
+    // False when archives are unavailable (their tables could not be migrated).
+    bool isReady() const { return m_ready; }
+    // Archives a groupchat message as the room sends it, by `occupant` (room@service/nick; the
+    // room's bare JID for the room's own messages). Returns the XEP-0359 id the room stamps as
+    // <stanza-id by='room@service'/> on every copy, or empty when nothing was archived. The row
+    // is committed with the archive's next group commit, before any later query of the room.
+    QString archiveRoomMessage(const Jid &room, const Jid &occupant, const XmlElement &message);
+    // Answers an iq to the room about its archive: set <query/>, get <query/> (the form) or get
+    // <metadata/> (urn:xmpp:mam:2). False when the iq is none of these. Whether the sender may
+    // read the archive (members-only rooms) is the caller's decision, made before. Every
+    // answer goes to `send`, possibly after this returns.
+    bool handleRoomIq(const XmlElement &iq, const Jid &requester, const Jid &room, MamQuery::Send send);
+    // Deletes a destroyed room's archive.
+    bool removeRoomArchive(const Jid &room);
+    // The query handler and the store (null before load or when unavailable).
+    const MamQuery *queries() const { return m_query.get(); }
+    ArchiveStore *store() const { return m_ready ? m_store.get() : nullptr; }
 
 private:
     struct SentStamp
@@ -61,7 +81,7 @@ private:
     };
 
     bool onQuery(StanzaEvent &event);
-    bool onFormGet(StanzaEvent &event);
+    MamQuery::Send sendTo(const Jid &requester) const;
     bool onPrefs(StanzaEvent &event, bool set);
     void onOutgoing(StanzaEvent &event);
     void onIncoming(StanzaEvent &event);
@@ -77,6 +97,7 @@ private:
 
     ModuleHost *m_host = nullptr;
     std::unique_ptr<ArchiveStore> m_store;
+    std::unique_ptr<MamQuery> m_query;
     std::unique_ptr<QTimer> m_purgeTimer;
     bool m_ready = false;
     int m_expiryDays = DefaultExpiryDays;

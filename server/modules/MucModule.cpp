@@ -7,6 +7,7 @@
 #include "session/Session.h"
 #include "session/SessionManager.h"
 #include "stanza/StanzaError.h"
+#include "modules/MamModule.h"
 #include "modules/StoredStanza.h"
 #include "storage/MucStore.h"
 
@@ -27,6 +28,8 @@ const QString DataNs = u"jabber:x:data"_s;
 const QString VCardNs = u"vcard-temp"_s;
 const QString PingNs = u"urn:xmpp:ping"_s;
 const QString DelayNs = u"urn:xmpp:delay"_s;
+const QString MamNs = u"urn:xmpp:mam:2"_s;
+const QString SidNs = u"urn:xmpp:sid:0"_s;
 const QString From = u"from"_s;
 const QString To = u"to"_s;
 const QString Type = u"type"_s;
@@ -125,6 +128,7 @@ void MucModule::load(ModuleHost &host)
         m_admins.insert(admin.trimmed());
 
     host.addItem(m_domain, u"Chatrooms"_s);
+    m_mam = host.find<MamModule>();   // loaded before this module (StandardModules)
     host.hookDomain(m_domain, [this](StanzaEvent &event) { return onStanza(event); });
 
     if (host.database()) {
@@ -185,7 +189,6 @@ void MucModule::endSession(Session *session)
         if (Room *room = findRoom(roomJid))
             leave(*room, session->fullJid(), unavailable);
     }
-    m_roomsOf.remove(session->fullJid());
 }
 
 MucModule::Room *MucModule::findRoom(const Jid &roomJid)
@@ -307,6 +310,8 @@ void MucModule::onRoomStanza(StanzaEvent &event)
         onRoomDisco(event, *room, ns == DiscoInfoNs);
     else if (ns == VCardNs && query.name() == u"vCard")
         onRoomVCard(event, *room, set);
+    else if (ns == MamNs && archiving())
+        onRoomArchive(event, *room);
     else if (!set && ns == PingNs && query.name() == u"ping")
         router.reply(event, StanzaRouter::makeIqResult(event.stanza));
     else
@@ -367,7 +372,7 @@ void MucModule::onOccupantStanza(StanzaEvent &event)
     copy.setAttribute(From, room->jid.withResource(sender->nick).toString());
     copy.removeChildElements(u"x"_s, Muc::UserNs);
     copy.appendChild(XmlElement(u"x"_s, Muc::UserNs));   // §7.5: marks a private message
-    sendTo(target->real, copy);
+    sendToOccupant(*target, copy);
 }
 
 void MucModule::onPresence(StanzaEvent &event, Room *room)
@@ -390,12 +395,8 @@ void MucModule::onPresence(StanzaEvent &event, Room *room)
     const auto current = room ? room->nickOf.constFind(event.from) : QHash<Jid, QString>::const_iterator();
     const bool isOccupant = room && current != room->nickOf.constEnd();
     if (type == u"unavailable") {
-        if (isOccupant) {
-            leave(*room, event.from, event.stanza);
-            m_roomsOf[event.from].remove(room->jid.bareString());
-            if (m_roomsOf[event.from].isEmpty())
-                m_roomsOf.remove(event.from);
-        }
+        if (isOccupant)
+            leave(*room, event.from, event.stanza);   // may delete the room
         return;
     }
     if (!isOccupant) {
@@ -465,11 +466,31 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
         router.bounce(event, Condition::ServiceUnavailable, u"This room is full"_s);   // §7.2.10
         return;
     }
-    if (room->occupants.contains(nick)) {
-        router.bounce(event, Condition::Conflict, u"This nickname is in use"_s);   // §7.2.9
+    if (const auto held = room->occupants.find(nick); held != room->occupants.end()) {
+        if (held->real.bare() != event.from.bare()) {
+            router.bounce(event, Condition::Conflict, u"This nickname is in use"_s);   // §7.2.9
+            return;
+        }
+        // Another session of the same user under the same nick joins the occupant: it gets
+        // the room as a joiner does; the others see no change.
+        held->otherSessions.append(event.from);
+        room->nickOf.insert(event.from, nick);
+        m_roomsOf[event.from].insert(room->jid.bareString());
+        const Occupant &occupant = *held;
+        for (const Occupant &other : std::as_const(room->occupants)) {
+            if (other.nick == nick)
+                continue;
+            const bool seeJid = room->config.whoisAnyone || occupant.role == Role::Moderator;
+            sendTo(event.from, occupantPresence(*room, other, seeJid, {}, XmlElement(), false));
+        }
+        sendTo(event.from, occupantPresence(*room, occupant, true, {110}, XmlElement(), false));
+        const Muc::HistoryRequest request =
+            Muc::parseHistory(mucX.firstChildElement(u"history"_s), QDateTime::currentMSecsSinceEpoch());
+        sendHistory(*room, event.from, request);
+        sendSubject(*room, event.from);
+        Q_EMIT occupantsChanged(room->jid.bareString());
         return;
     }
-    // §7.2.9: a nickname reserved by another member.
     Occupant occupant;
     occupant.nick = nick;
     occupant.real = event.from;
@@ -489,6 +510,8 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
     QList<int> selfCodes;
     if (room->config.whoisAnyone)
         selfCodes.append(100);
+    if (archiving())
+        selfCodes.append(170);   // §7.2.12: the room is logged
     if (created)
         selfCodes.append(201);
     if (event.to.resource() != nick)
@@ -497,21 +520,25 @@ void MucModule::join(StanzaEvent &event, Room *room, const QString &nick)
 
     const Muc::HistoryRequest request =
         Muc::parseHistory(mucX.firstChildElement(u"history"_s), QDateTime::currentMSecsSinceEpoch());
-    for (const Muc::HistoryEntry &entry : Muc::selectHistory(room->history, request)) {
+    sendHistory(*room, occupant.real, request);
+    // Also to the creator of a locked room: clients wait for the subject to know the join is
+    // complete (as Prosody does).
+    sendSubject(*room, occupant.real);
+    Q_EMIT roomsChanged();
+    Q_EMIT occupantsChanged(room->jid.bareString());
+}
+
+void MucModule::sendHistory(const Room &room, const Jid &real, const Muc::HistoryRequest &request)
+{
+    for (const Muc::HistoryEntry &entry : Muc::selectHistory(room.history, request)) {
         XmlElement message = entry.message;
         XmlElement delay(u"delay"_s, DelayNs);
-        delay.setAttribute(From, room->jid.bareString());
+        delay.setAttribute(From, room.jid.bareString());
         delay.setAttribute(u"stamp"_s,
                            QDateTime::fromMSecsSinceEpoch(entry.stampMs, Qt::UTC).toString(Qt::ISODateWithMs));
         message.appendChild(delay);
-        sendTo(occupant.real, message);
+        sendTo(real, message);
     }
-    if (!created)
-        sendSubject(*room, occupant.real);
-    if (created && !room->locked)
-        sendSubject(*room, occupant.real);
-    Q_EMIT roomsChanged();
-    Q_EMIT occupantsChanged(room->jid.bareString());
 }
 
 void MucModule::sendSubject(const Room &room, const Jid &real)
@@ -543,6 +570,8 @@ void MucModule::changeNick(StanzaEvent &event, Room &room, const QString &oldNic
     occupant.presence = cleanPresence(event.stanza);
     room.occupants.insert(newNick, occupant);
     room.nickOf.insert(occupant.real, newNick);
+    for (const Jid &other : std::as_const(occupant.otherSessions))
+        room.nickOf.insert(other, newNick);
     broadcastPresence(room, room.occupants[newNick], {}, {});
     Q_EMIT occupantsChanged(room.jid.bareString());
 }
@@ -554,11 +583,33 @@ void MucModule::leave(Room &room, const Jid &real, const XmlElement &unavailable
         return;
     const QString name = *nick;
     Occupant occupant = room.occupants.value(name);
+    if (!occupant.otherSessions.isEmpty()) {
+        // One session of several leaves: only it hears so (110); the occupant stays.
+        Occupant &staying = room.occupants[name];
+        if (staying.real == real)
+            staying.real = staying.otherSessions.takeFirst();
+        else
+            staying.otherSessions.removeAll(real);
+        room.nickOf.remove(real);
+        if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+            rooms->remove(room.jid.bareString());
+            if (rooms->isEmpty())
+                m_roomsOf.erase(rooms);
+        }
+        sendTo(real, occupantPresence(room, occupant, true, {110}, XmlElement(), true));
+        Q_EMIT occupantsChanged(room.jid.bareString());
+        return;
+    }
     occupant.presence = cleanPresence(unavailable);
     room.occupants.insert(name, occupant);
     broadcastPresence(room, occupant, {}, {}, XmlElement(), true);
     room.occupants.remove(name);
     room.nickOf.remove(real);
+    if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+        rooms->remove(room.jid.bareString());
+        if (rooms->isEmpty())
+            m_roomsOf.erase(rooms);
+    }
     Q_EMIT occupantsChanged(room.jid.bareString());
     Q_EMIT roomsChanged();
     dropIfEmpty(room);
@@ -568,7 +619,10 @@ void MucModule::dropIfEmpty(Room &room)
 {
     if (!room.occupants.isEmpty() || room.config.persistent)
         return;
-    // A temporary room goes with its last occupant (§10.1.3 muc#roomconfig_persistentroom).
+    // A temporary room goes with its last occupant (§10.1.3 muc#roomconfig_persistentroom),
+    // and its archive with it: a new room of that name starts empty.
+    if (archiving())
+        m_mam->removeRoomArchive(room.jid);
     m_rooms.remove(room.jid.bareString());   // `room` is gone after this line
     Q_EMIT roomsChanged();
 }
@@ -616,11 +670,32 @@ void MucModule::broadcastPresence(Room &room, const Occupant &occupant, const QL
         XmlElement &variant = seeJid ? withJid : withoutJid;
         if (variant.isNull())
             variant = occupantPresence(room, occupant, seeJid, codes, itemExtra, unavailable);
-        sendTo(to.real, variant);
+        sendToOccupant(to, variant);
     }
     QList<int> own = codes + selfCodes;
     own.append(110);
-    sendTo(occupant.real, occupantPresence(room, occupant, true, own, itemExtra, unavailable));
+    sendToOccupant(occupant, occupantPresence(room, occupant, true, own, itemExtra, unavailable));
+}
+
+void MucModule::sendToOccupant(const Occupant &occupant, const XmlElement &stanza)
+{
+    sendTo(occupant.real, stanza);
+    for (const Jid &other : occupant.otherSessions)
+        sendTo(other, stanza);
+}
+
+void MucModule::forgetSessions(Room &room, const Occupant &occupant)
+{
+    QList<Jid> all = occupant.otherSessions;
+    all.prepend(occupant.real);
+    for (const Jid &real : std::as_const(all)) {
+        room.nickOf.remove(real);
+        if (auto rooms = m_roomsOf.find(real); rooms != m_roomsOf.end()) {
+            rooms->remove(room.jid.bareString());
+            if (rooms->isEmpty())
+                m_roomsOf.erase(rooms);
+        }
+    }
 }
 
 void MucModule::sendTo(const Jid &real, XmlElement stanza)
@@ -632,7 +707,7 @@ void MucModule::sendTo(const Jid &real, XmlElement stanza)
 void MucModule::broadcastMessage(Room &room, const XmlElement &message)
 {
     for (const Occupant &to : std::as_const(room.occupants))
-        sendTo(to.real, message);
+        sendToOccupant(to, message);
 }
 
 void MucModule::onGroupchat(StanzaEvent &event, Room &room)
@@ -685,8 +760,18 @@ void MucModule::onGroupchat(StanzaEvent &event, Room &room)
     XmlElement occupantIdElement(u"occupant-id"_s, Muc::OccupantIdNs);
     occupantIdElement.setAttribute(u"id"_s, sender->occupantId);
     message.appendChild(occupantIdElement);
+    if (hasBody && archiving()) {
+        // XEP-0313 §5.1 / XEP-0359: archived as the room sends it; every copy carries the id.
+        const QString archiveId = m_mam->archiveRoomMessage(room.jid, room.jid.withResource(sender->nick), message);
+        if (!archiveId.isEmpty()) {
+            XmlElement stanzaId(u"stanza-id"_s, SidNs);
+            stanzaId.setAttribute(u"id"_s, archiveId);
+            stanzaId.setAttribute(u"by"_s, room.jid.bareString());
+            message.appendChild(stanzaId);
+        }
+    }
 
-    if ((hasBody || hasSubject) && room.config.historyLength > 0) {
+    if (hasBody && room.config.historyLength > 0) {
         Muc::HistoryEntry entry;
         entry.message = message;
         entry.stampMs = QDateTime::currentMSecsSinceEpoch();
@@ -795,12 +880,7 @@ void MucModule::removeOccupant(Room &room, const QString &nick, int code, const 
     room.occupants.insert(nick, occupant);
     broadcastPresence(room, occupant, {code}, {}, extra, true);
     room.occupants.remove(nick);
-    room.nickOf.remove(occupant.real);
-    if (auto rooms = m_roomsOf.find(occupant.real); rooms != m_roomsOf.end()) {
-        rooms->remove(room.jid.bareString());
-        if (rooms->isEmpty())
-            m_roomsOf.erase(rooms);
-    }
+    forgetSessions(room, occupant);
     Q_EMIT occupantsChanged(room.jid.bareString());
     Q_EMIT roomsChanged();
 }
@@ -1063,11 +1143,7 @@ void MucModule::onOwnerIq(StanzaEvent &event, Room &room, bool set)
         m_store->remove(room.jid.bareString());
     }
     router.reply(event, StanzaRouter::makeIqResult(event.stanza));
-    if (wasLocked) {
-        // §10.1.2: the room is open; its creator now gets the (empty) subject.
-        for (const Occupant &o : std::as_const(room.occupants))
-            sendSubject(room, o.real);
-    } else if (!(before == config)) {
+    if (!wasLocked && !(before == config)) {
         // §10.2.1: tell the occupants the configuration changed (104; 172/173 anonymity).
         XmlElement message(u"message"_s);
         message.setAttribute(Type, u"groupchat"_s);
@@ -1114,15 +1190,14 @@ void MucModule::destroyRoom(Room &room, const QString &reason, const QString &al
             destroy.appendTextElement(u"reason"_s, reason);
         x.appendChild(destroy);
         presence.appendChild(x);
-        sendTo(o.real, presence);
-        if (auto rooms = m_roomsOf.find(o.real); rooms != m_roomsOf.end()) {
-            rooms->remove(room.jid.bareString());
-            if (rooms->isEmpty())
-                m_roomsOf.erase(rooms);
-        }
+        sendToOccupant(o, presence);
     }
+    for (const Occupant &o : std::as_const(room.occupants))
+        forgetSessions(room, o);
     if (room.config.persistent && m_store)
         m_store->remove(room.jid.bareString());
+    if (archiving())
+        m_mam->removeRoomArchive(room.jid);
     const QString jid = room.jid.bareString();
     m_rooms.remove(jid);
     Q_EMIT occupantsChanged(jid);
@@ -1149,6 +1224,8 @@ void MucModule::onRoomDisco(StanzaEvent &event, Room &room, bool info)
                          c.password.isEmpty() ? u"muc_unsecured"_s : u"muc_passwordprotected"_s,
                          c.moderated ? u"muc_moderated"_s : u"muc_unmoderated"_s,
                          c.whoisAnyone ? u"muc_nonanonymous"_s : u"muc_semianonymous"_s};
+    if (archiving())
+        features << MamNs << SidNs;
     for (const QString &f : std::as_const(features))
         answer.appendChild(feature(f));
     XmlElement form(u"x"_s, DataNs);
@@ -1196,6 +1273,29 @@ void MucModule::onRoomVCard(StanzaEvent &event, Room &room, bool set)
         return;
     }
     router.reply(event, StanzaRouter::makeIqResult(event.stanza));
+}
+
+bool MucModule::archiving() const
+{
+    return m_mam && m_mam->isReady();
+}
+
+void MucModule::onRoomArchive(StanzaEvent &event, Room &room)
+{
+    // XEP-0313 §5.1.1 on a room: a members-only room's archive is for its members; nobody
+    // banned reads any (Prosody's rule as well).
+    const Affiliation affiliation = room.affiliationOf(event.from.bareString());
+    if (affiliation == Affiliation::Outcast || (room.config.membersOnly && affiliation < Affiliation::Member)) {
+        m_host->router().bounce(event, Condition::Forbidden);
+        return;
+    }
+    StanzaRouter *router = &m_host->router();
+    const Jid requester = event.from;
+    const bool handled = m_mam->handleRoomIq(event.stanza, requester, room.jid, [router, requester](const XmlElement &s) {
+        router->deliverToFullJid(requester, s);
+    });
+    if (!handled)
+        m_host->router().bounce(event, Condition::ServiceUnavailable);
 }
 
 bool MucModule::save(const Room &room)
@@ -1276,10 +1376,18 @@ QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
         if (who.isFull() ? it.key() != who : it.key().bare() != who)
             continue;
         for (const QString &roomJid : *it) {
-            for (const MucOccupantInfo &o : occupants(roomJid)) {
-                if (o.realJid == it.key().toString())
-                    list.append(o);
-            }
+            const auto room = m_rooms.value(roomJid);
+            if (!room || !room->nickOf.contains(it.key()))
+                continue;
+            const Occupant &o = room->occupants.find(room->nickOf.value(it.key())).value();
+            MucOccupantInfo i;
+            i.roomJid = roomJid;
+            i.nick = o.nick;
+            i.realJid = it.key().toString();
+            i.role = o.role;
+            i.affiliation = room->affiliationOf(o);
+            i.occupantId = o.occupantId;
+            list.append(i);
         }
     }
     return list;

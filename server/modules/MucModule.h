@@ -9,6 +9,7 @@
 #include <QSet>
 #include <memory>
 
+class MamModule;
 class MucStore;
 class ModuleHost;
 class Session;
@@ -26,6 +27,9 @@ struct StanzaEvent;
 //   changes, leaving; muc#admin roles and affiliation lists, muc#owner configuration and
 //   destruction; mediated invitations (§7.8.2); XEP-0410 self-ping; XEP-0421 occupant ids;
 //   vcard-temp on the room JID (room avatars: owners set, anyone gets);
+// - room archives through the MAM module (XEP-0313 on the room JID): groupchat messages with
+//   a body are archived and carry <stanza-id by='room'/>; members-only rooms let only members
+//   query; a destroyed or vanished room's archive goes with it;
 // - persistent rooms (configuration, affiliations, subject, vCard) in storage/MucStore,
 //   committed before the answer; temporary rooms go with their last occupant;
 // - an occupant whose session ends (or who sends unavailable presence without 'to') leaves
@@ -74,6 +78,8 @@ private:
     void onOwnerIq(StanzaEvent &event, Room &room, bool set);
     void onRoomDisco(StanzaEvent &event, Room &room, bool info);
     void onRoomVCard(StanzaEvent &event, Room &room, bool set);
+    void onRoomArchive(StanzaEvent &event, Room &room);
+    bool archiving() const;
 
     // What every occupant sees of `occupant` (one variant with its real JID, one without; the
     // occupant itself gets 110 and `selfCodes`), sent to every occupant.
@@ -84,7 +90,11 @@ private:
                                 const XmlElement &itemExtra, bool unavailable) const;
     void broadcastMessage(Room &room, const XmlElement &message);
     void sendTo(const Jid &real, XmlElement stanza);
+    void sendToOccupant(const Occupant &occupant, const XmlElement &stanza);
+    // Forgets every session of the occupant in m_roomsOf and the room's nickOf.
+    void forgetSessions(Room &room, const Occupant &occupant);
     void sendSubject(const Room &room, const Jid &real);
+    void sendHistory(const Room &room, const Jid &real, const Muc::HistoryRequest &request);
     // Takes the occupant out with an unavailable presence carrying these codes (307 kick,
     // 301 ban, 321 affiliation change, 332 shutdown).
     void removeOccupant(Room &room, const QString &nick, int code, const QString &actorNick, const QString &reason);
@@ -104,6 +114,7 @@ private:
     bool m_adminsOnly = false;
     QSet<QString> m_admins;
     std::unique_ptr<MucStore> m_store;
+    MamModule *m_mam = nullptr;                         // rooms' archives (XEP-0313), when loaded
     QHash<QString, std::shared_ptr<Room>> m_rooms;     // by bare room JID
     QHash<Jid, QSet<QString>> m_roomsOf;               // real full JID → rooms joined
 };

@@ -82,7 +82,10 @@ QString occupantId(const QByteArray &secret, const QString &realBareJid);
 struct Occupant
 {
     QString nick;                // prepared
-    Jid real;                    // full JID
+    Jid real;                    // full JID (the first session that joined with this nick)
+    // Other sessions of the same bare JID joined under the same nick (a phone and a desktop):
+    // they get everything the occupant gets and leave one by one.
+    QList<Jid> otherSessions;
     Role role = Role::None;
     XmlElement presence;         // the occupant's last available presence, as sent to the room
     QString occupantId;

@@ -1,6 +1,7 @@
 #include "storage/ArchiveStore.h"
 
 #include <QTimer>
+#include <QUuid>
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -77,6 +78,26 @@ private:
     bool m_relax;
 };
 
+// Where an owner's rows live: users' archives go with their accounts, rooms' do not.
+struct Table
+{
+    QString name;
+    QString owner;   // the owner's column
+};
+
+Table tableOf(ArchiveStore::Owner::Kind kind)
+{
+    if (kind == ArchiveStore::Owner::Kind::Room)
+        return {u"mam_room_archive"_s, u"room"_s};
+    return {u"mam_archive"_s, u"username"_s};
+}
+
+QString insertSql(const Table &table)
+{
+    return u"INSERT INTO %1 (%2, id, stamp, with_bare, with_resource, stanza) VALUES (?, ?, ?, ?, ?, ?)"_s.arg(
+        table.name, table.owner);
+}
+
 ArchiveStore::Row readRow(const QSqlQuery &q)
 {
     ArchiveStore::Row row;
@@ -144,10 +165,24 @@ QStringList ArchiveStore::schemaSteps()
         "  default_policy TEXT NOT NULL,"
         "  always_jids TEXT NOT NULL DEFAULT '',"
         "  never_jids TEXT NOT NULL DEFAULT '')"_s,
+        // Rooms' archives (XEP-0313 on a room JID): the same columns and indexes, owned by the
+        // room's bare JID; no account to cascade with, removeArchive() deletes a room's rows.
+        u"CREATE TABLE mam_room_archive ("
+        "  key INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  room TEXT NOT NULL,"
+        "  id TEXT NOT NULL,"
+        "  stamp INTEGER NOT NULL,"
+        "  with_bare TEXT NOT NULL,"
+        "  with_resource TEXT NOT NULL DEFAULT '',"
+        "  stanza TEXT NOT NULL)"_s,
+        u"CREATE INDEX mam_room_archive_room ON mam_room_archive (room, key)"_s,
+        u"CREATE INDEX mam_room_archive_with ON mam_room_archive (room, with_bare, key)"_s,
+        u"CREATE UNIQUE INDEX mam_room_archive_id ON mam_room_archive (room, id)"_s,
+        u"CREATE INDEX mam_room_archive_stamp ON mam_room_archive (stamp)"_s,
     };
 }
 
-qint64 ArchiveStore::append(const QString &username, const QString &id, const QDateTime &stamp,
+qint64 ArchiveStore::append(const Owner &owner, const QString &id, const QDateTime &stamp,
                             const QString &withBare, const QString &withResource, const QString &stanza,
                             QString *error)
 {
@@ -160,22 +195,20 @@ qint64 ArchiveStore::append(const QString &username, const QString &id, const QD
     // One statement is its own transaction in SQLite: committed on return.
     const RelaxedSync sync(m_database->connection(), !m_fsyncEachCommit);
     QSqlQuery insert(m_database->connection());
-    if (!run(insert,
-             u"INSERT INTO mam_archive (username, id, stamp, with_bare, with_resource, stanza) "
-             "VALUES (?, ?, ?, ?, ?, ?)"_s,
-             {username, id, stamp.toMSecsSinceEpoch(), withBare, notNull(withResource), stanza})) {
-        setError(error, u"cannot archive a message for %1: %2"_s.arg(username, insert.lastError().text()));
+    if (!run(insert, insertSql(tableOf(owner.kind)),
+             {owner.name, id, stamp.toMSecsSinceEpoch(), withBare, notNull(withResource), stanza})) {
+        setError(error, u"cannot archive a message for %1: %2"_s.arg(owner.name, insert.lastError().text()));
         return -1;
     }
     return insert.lastInsertId().toLongLong();
 }
 
-bool ArchiveStore::appendBatch(const QString &username, const QList<Row> &rows, QString *error)
+bool ArchiveStore::appendBatch(const Owner &owner, const QList<Row> &rows, QString *error)
 {
     QList<Entry> entries;
     entries.reserve(rows.size());
     for (const Row &row : rows)
-        entries.append({username, row});
+        entries.append({owner, row});
     return flush(error) && write(entries, error);
 }
 
@@ -216,12 +249,15 @@ bool ArchiveStore::write(const QList<Entry> &entries, QString *error) const
         setError(error, transaction.errorText());
         return false;
     }
-    QSqlQuery insert(db);
-    insert.prepare(u"INSERT INTO mam_archive (username, id, stamp, with_bare, with_resource, stanza) "
-                   "VALUES (?, ?, ?, ?, ?, ?)"_s);
+    QSqlQuery userInsert(db);
+    QSqlQuery roomInsert(db);
     for (const Entry &entry : entries) {
+        const bool room = entry.owner.kind == Owner::Kind::Room;
+        QSqlQuery &insert = room ? roomInsert : userInsert;
+        if (!insert.isActive() && insert.lastQuery().isEmpty())
+            insert.prepare(insertSql(tableOf(entry.owner.kind)));
         const Row &row = entry.row;
-        insert.bindValue(0, entry.username);
+        insert.bindValue(0, entry.owner.name);
         insert.bindValue(1, row.id);
         insert.bindValue(2, row.stamp.toMSecsSinceEpoch());
         insert.bindValue(3, row.withBare);
@@ -230,10 +266,11 @@ bool ArchiveStore::write(const QList<Entry> &entries, QString *error) const
         // One row that cannot go in (its account was deleted a moment ago) does not take the
         // rest of the group with it.
         if (!insert.exec())
-            qWarning("ArchiveStore: a message for %s not archived: %s", qPrintable(entry.username),
+            qWarning("ArchiveStore: a message for %s not archived: %s", qPrintable(entry.owner.name),
                      qPrintable(insert.lastError().text()));
     }
-    insert.finish();
+    userInsert.finish();
+    roomInsert.finish();
     if (!transaction.commit()) {
         setError(error, transaction.errorText());
         return false;
@@ -241,19 +278,21 @@ bool ArchiveStore::write(const QList<Entry> &entries, QString *error) const
     return true;
 }
 
-std::optional<qint64> ArchiveStore::keyOf(const QString &username, const QString &id, QString *error) const
+std::optional<qint64> ArchiveStore::keyOf(const Owner &owner, const QString &id, QString *error) const
 {
     flush();   // reads see every message archived before them
+    const Table table = tableOf(owner.kind);
     QSqlQuery q(m_database->connection());
-    if (!run(q, u"SELECT key FROM mam_archive WHERE username = ? AND id = ?"_s, {username, id})) {
+    if (!run(q, u"SELECT key FROM %1 WHERE %2 = ? AND id = ?"_s.arg(table.name, table.owner), {owner.name, id})) {
         setError(error, q.lastError().text());
         return std::nullopt;
     }
     return q.next() ? q.value(0).toLongLong() : 0;   // 0: no such id (keys start at 1)
 }
 
-ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &request) const
+ArchiveStore::Page ArchiveStore::query(const Owner &owner, const Query &request) const
 {
+    const Table table = tableOf(owner.kind);
     flush();   // reads see every message archived before them
     Page page;
     if (!m_database || !m_database->isOpen()) {
@@ -264,7 +303,7 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
     // Looks an id up; false ends the query (unknown id: item-not-found, XEP-0313 §4.1.1 and
     // XEP-0059 §2.6 alike).
     auto lookup = [&](const QString &id, qint64 *key) {
-        const auto found = keyOf(username, id, &page.error);
+        const auto found = keyOf(owner, id, &page.error);
         if (!found) {
             page.status = Page::Status::Failed;
             return false;
@@ -279,8 +318,8 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
 
     // The result set: every filter of the form (before-id/after-id included).
     Where set;
-    set.sql = u"username = ?"_s;
-    set.values.append(username);
+    set.sql = table.owner + u" = ?"_s;
+    set.values.append(owner.name);
     if (!request.withBare.isEmpty()) {
         set.add(u"with_bare = ?"_s, request.withBare);
         if (!request.withResource.isEmpty())
@@ -328,8 +367,8 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
     QSqlDatabase db = m_database->connection();
     if (max > 0) {
         QSqlQuery rows(db);
-        const QString sql = u"SELECT key, id, stamp, with_bare, with_resource, stanza FROM mam_archive WHERE %1 "
-                            "ORDER BY key %2 LIMIT %3"_s.arg(window.sql, backwards ? u"DESC"_s : u"ASC"_s)
+        const QString sql = u"SELECT key, id, stamp, with_bare, with_resource, stanza FROM %1 WHERE %2 "
+                            "ORDER BY key %3 LIMIT %4"_s.arg(table.name, window.sql, backwards ? u"DESC"_s : u"ASC"_s)
                                 .arg(max + 1);
         if (!run(rows, sql, window.values)) {
             page.status = Page::Status::Failed;
@@ -347,7 +386,7 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
 
     if (request.wantCount || max == 0) {
         QSqlQuery count(db);
-        if (!run(count, u"SELECT COUNT(*) FROM mam_archive WHERE "_s + set.sql, set.values) || !count.next()) {
+        if (!run(count, u"SELECT COUNT(*) FROM %1 WHERE "_s.arg(table.name) + set.sql, set.values) || !count.next()) {
             page.status = Page::Status::Failed;
             page.error = count.lastError().text();
             return page;
@@ -367,22 +406,50 @@ ArchiveStore::Page ArchiveStore::query(const QString &username, const Query &req
             Where before = set;
             before.add(u"key < ?"_s, page.rows.first().key);
             QSqlQuery index(db);
-            if (run(index, u"SELECT COUNT(*) FROM mam_archive WHERE "_s + before.sql, before.values) && index.next())
+            if (run(index, u"SELECT COUNT(*) FROM %1 WHERE "_s.arg(table.name) + before.sql, before.values) && index.next())
                 page.firstIndex = index.value(0).toLongLong();
         }
     }
     return page;
 }
 
-qint64 ArchiveStore::count(const QString &username) const
+void ArchiveStore::queryAsync(const Owner &owner, const Query &request, PageCallback done) const
+{
+    done(query(owner, request));
+}
+
+qint64 ArchiveStore::count(const Owner &owner) const
 {
     flush();   // reads see every message archived before them
     if (!m_database || !m_database->isOpen())
         return -1;
+    const Table table = tableOf(owner.kind);
     QSqlQuery q(m_database->connection());
-    if (!run(q, u"SELECT COUNT(*) FROM mam_archive WHERE username = ?"_s, {username}) || !q.next())
+    if (!run(q, u"SELECT COUNT(*) FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name}) || !q.next())
         return -1;
     return q.value(0).toLongLong();
+}
+
+bool ArchiveStore::removeArchive(const Owner &owner, QString *error)
+{
+    if (!flush(error))   // rows still queued for this owner go too
+        return false;
+    if (!m_database || !m_database->isOpen()) {
+        setError(error, u"the database is not open"_s);
+        return false;
+    }
+    const Table table = tableOf(owner.kind);
+    QSqlQuery q(m_database->connection());
+    if (!run(q, u"DELETE FROM %1 WHERE %2 = ?"_s.arg(table.name, table.owner), {owner.name})) {
+        setError(error, q.lastError().text());
+        return false;
+    }
+    return true;
+}
+
+QString ArchiveStore::newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 std::optional<ArchiveStore::Prefs> ArchiveStore::prefs(const QString &username, QString *error) const
@@ -430,15 +497,22 @@ int ArchiveStore::purgeBefore(const QDateTime &cutoff, int limit, QString *error
         setError(error, u"the database is not open"_s);
         return -1;
     }
-    QSqlQuery q(m_database->connection());
-    if (!run(q,
-             u"DELETE FROM mam_archive WHERE key IN "
-             "(SELECT key FROM mam_archive WHERE stamp < ? ORDER BY stamp LIMIT ?)"_s,
-             {cutoff.toMSecsSinceEpoch(), limit})) {
-        setError(error, q.lastError().text());
-        return -1;
+    int deleted = 0;
+    for (const auto kind : {Owner::Kind::User, Owner::Kind::Room}) {
+        if (deleted >= limit)
+            break;
+        const Table table = tableOf(kind);
+        QSqlQuery q(m_database->connection());
+        if (!run(q,
+                 u"DELETE FROM %1 WHERE key IN (SELECT key FROM %1 WHERE stamp < ? ORDER BY stamp LIMIT ?)"_s.arg(
+                     table.name),
+                 {cutoff.toMSecsSinceEpoch(), limit - deleted})) {
+            setError(error, q.lastError().text());
+            return -1;
+        }
+        deleted += q.numRowsAffected();
     }
-    return q.numRowsAffected();
+    return deleted;
 }
 
 QString ArchiveStore::defaultName(Default policy)

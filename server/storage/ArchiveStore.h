@@ -6,6 +6,7 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -21,11 +22,25 @@ class QTimer;
 // when many are queued), before the server reads its clients' next input; every read flushes
 // the queue first, so a query always sees every message archived before it.
 //
+// An archive belongs to an owner: a user (table mam_archive, rows go with the account) or a
+// group chat room (table mam_room_archive, by the room's bare JID; rooms are not accounts, so
+// the room's rows are removed by removeArchive() when the room is destroyed).
+//
 // Queries page with XEP-0059 Result Set Management by stanza id. Indexes keep the common query,
 // "the last N of one conversation", a short index range scan at any archive size.
 class ArchiveStore
 {
 public:
+    struct Owner
+    {
+        enum class Kind { User, Room };
+        Kind kind = Kind::User;
+        QString name;   // the user's local part, or the room's bare JID
+        static Owner user(const QString &username) { return {Kind::User, username}; }
+        static Owner room(const QString &roomJid) { return {Kind::Room, roomJid}; }
+        bool operator==(const Owner &) const = default;
+    };
+
     struct Row
     {
         qint64 key = 0;           // the archive order
@@ -83,15 +98,19 @@ public:
     // The tables and indexes, one statement a step, for ModuleHost::migrate("mam", ...).
     static QStringList schemaSteps();
 
-    // Appends one message to `username`'s archive; the row's key, or -1 with *error.
-    qint64 append(const QString &username, const QString &id, const QDateTime &stamp, const QString &withBare,
+    // Appends one message to the owner's archive; the row's key, or -1 with *error.
+    qint64 append(const Owner &owner, const QString &id, const QDateTime &stamp, const QString &withBare,
                   const QString &withResource, const QString &stanza, QString *error = nullptr);
     // Many rows in one transaction (the benchmark fills archives with it).
-    bool appendBatch(const QString &username, const QList<Row> &rows, QString *error = nullptr);
+    bool appendBatch(const Owner &owner, const QList<Row> &rows, QString *error = nullptr);
+    bool appendBatch(const QString &username, const QList<Row> &rows, QString *error = nullptr)
+    {
+        return appendBatch(Owner::user(username), rows, error);
+    }
     // Rows of several archives (a message's two sides), queued for the next group commit.
     struct Entry
     {
-        QString username;
+        Owner owner;
         Row row;
     };
     bool appendEntries(const QList<Entry> &entries, QString *error = nullptr);
@@ -99,21 +118,31 @@ public:
     bool flush(QString *error = nullptr) const;
     int queued() const { return int(m_queue.size()); }
 
-    Page query(const QString &username, const Query &query) const;
-    qint64 count(const QString &username) const;   // -1 on error
+    Page query(const Owner &owner, const Query &query) const;
+    Page query(const QString &username, const Query &q) const { return query(Owner::user(username), q); }
+    // The same, answered through `done` (possibly after returning, on the server thread).
+    using PageCallback = std::function<void(const Page &page)>;
+    void queryAsync(const Owner &owner, const Query &query, PageCallback done) const;
+    qint64 count(const Owner &owner) const;   // -1 on error
+    qint64 count(const QString &username) const { return count(Owner::user(username)); }
+    // Deletes an owner's whole archive (a destroyed room); false with *error.
+    bool removeArchive(const Owner &owner, QString *error = nullptr);
+    // A new XEP-0359 stanza id (a UUID).
+    static QString newId();
 
     // Stored preferences; the defaults when the user set none; nullopt on a database error.
     std::optional<Prefs> prefs(const QString &username, QString *error = nullptr) const;
     bool setPrefs(const QString &username, const Prefs &prefs, QString *error = nullptr);
 
-    // Deletes up to `limit` rows archived before `cutoff` (retention); how many, or -1.
+    // Deletes up to `limit` rows archived before `cutoff` (retention), users' and rooms' alike;
+    // how many, or -1.
     int purgeBefore(const QDateTime &cutoff, int limit, QString *error = nullptr);
 
     static QString defaultName(Default policy);
     static std::optional<Default> defaultFromName(const QString &name);
 
 private:
-    std::optional<qint64> keyOf(const QString &username, const QString &id, QString *error) const;
+    std::optional<qint64> keyOf(const Owner &owner, const QString &id, QString *error) const;
 
     bool write(const QList<Entry> &entries, QString *error) const;
     Database *m_database;

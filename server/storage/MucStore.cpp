@@ -12,6 +12,11 @@ void setError(QString *error, const QString &text)
     if (error)
         *error = text;
 }
+// NOT NULL text columns: a null QString would bind as NULL.
+QString text(const QString &s)
+{
+    return s.isNull() ? u""_s : s;
+}
 bool run(QSqlQuery &query, QString *error)
 {
     if (query.exec())
@@ -79,11 +84,11 @@ bool MucStore::save(const Room &room, QString *error)
                    " ON CONFLICT(jid) DO UPDATE SET config = excluded.config, subject = excluded.subject,"
                    " subject_from = excluded.subject_from, secret = excluded.secret, vcard = excluded.vcard"_s);
     upsert.addBindValue(room.jid);
-    upsert.addBindValue(room.config);
-    upsert.addBindValue(room.subject);
-    upsert.addBindValue(room.subjectFrom);
+    upsert.addBindValue(text(room.config));
+    upsert.addBindValue(text(room.subject));
+    upsert.addBindValue(text(room.subjectFrom));
     upsert.addBindValue(room.secret);
-    upsert.addBindValue(room.vcard);
+    upsert.addBindValue(text(room.vcard));
     if (!run(upsert, error))
         return false;
     QSqlQuery clear(db);
@@ -97,7 +102,7 @@ bool MucStore::save(const Room &room, QString *error)
         insert.addBindValue(room.jid);
         insert.addBindValue(it.key());
         insert.addBindValue(it.value().first);
-        insert.addBindValue(it.value().second);
+        insert.addBindValue(text(it.value().second));
         if (!run(insert, error))
             return false;
     }

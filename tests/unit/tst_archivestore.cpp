@@ -20,7 +20,7 @@ private:
     void fill(const QString &user, int n, const QString &with, qint64 firstDay = 0)
     {
         for (int i = 0; i < n; ++i)
-            QVERIFY(m_store->append(user, u"%1-%2-%3"_s.arg(user, with).arg(i), m_t0.addDays(firstDay + i), with, {},
+            QVERIFY(m_store->append(ArchiveStore::Owner::user(user), u"%1-%2-%3"_s.arg(user, with).arg(i), m_t0.addDays(firstDay + i), with, {},
                                     u"<message><body>%1</body></message>"_s.arg(i))
                     > 0);
     }
@@ -55,7 +55,7 @@ private Q_SLOTS:
             return q.exec(u"SELECT COUNT(*) FROM mam_archive"_s) && q.next() ? q.value(0).toInt() : -1;
         };
         const auto entry = [&](const QString &user, const QString &id) {
-            return ArchiveStore::Entry{user, {0, id, m_t0, u"x@localhost"_s, {}, u"<message/>"_s}};
+            return ArchiveStore::Entry{ArchiveStore::Owner::user(user), {0, id, m_t0, u"x@localhost"_s, {}, u"<message/>"_s}};
         };
         QVERIFY(m_store->appendEntries({entry(u"alice"_s, u"a1"_s), entry(u"bob"_s, u"b1"_s)}));
         QVERIFY(m_store->appendEntries({entry(u"nobody"_s, u"n1"_s), entry(u"alice"_s, u"a2"_s)}));
@@ -80,8 +80,8 @@ private Q_SLOTS:
         q.afterId = u"bob-alice@localhost-0"_s;   // bob's id is unknown in alice's archive
         QCOMPARE(m_store->query(u"alice"_s, q).status, ArchiveStore::Page::Status::ItemNotFound);
         // The same id may exist in two archives, never twice in one.
-        QVERIFY(m_store->append(u"bob"_s, u"alice-bob@localhost-0"_s, m_t0, u"x@localhost"_s, {}, u"<message/>"_s) > 0);
-        QCOMPARE(m_store->append(u"alice"_s, u"alice-bob@localhost-0"_s, m_t0, u"x@localhost"_s, {}, u"<message/>"_s), -1);
+        QVERIFY(m_store->append(ArchiveStore::Owner::user(u"bob"_s), u"alice-bob@localhost-0"_s, m_t0, u"x@localhost"_s, {}, u"<message/>"_s) > 0);
+        QCOMPARE(m_store->append(ArchiveStore::Owner::user(u"alice"_s), u"alice-bob@localhost-0"_s, m_t0, u"x@localhost"_s, {}, u"<message/>"_s), -1);
     }
 
     void idsAndTimes()
@@ -153,6 +153,47 @@ private Q_SLOTS:
         QCOMPARE(m_store->count(u"alice"_s), 0);
         QVERIFY(q.exec(u"SELECT COUNT(*) FROM mam_prefs"_s) && q.next());
         QCOMPARE(q.value(0).toInt(), 0);
+    }
+
+    void roomArchivesAreApartFromUsers()
+    {
+        // A room is not an account: its rows need none, page like a user's, are purged by the
+        // same retention, and go only when the room is removed.
+        const auto room = ArchiveStore::Owner::room(u"lobby@rooms.localhost"_s);
+        QList<ArchiveStore::Row> rows;
+        for (int i = 0; i < 5; ++i)
+            rows.append({0, u"r%1"_s.arg(i), m_t0.addDays(i), u"lobby@rooms.localhost"_s, i % 2 ? u"bob"_s : u"alice"_s,
+                         u"<message type='groupchat'><body>%1</body></message>"_s.arg(i)});
+        QVERIFY(m_store->appendBatch(room, rows));
+        fill(u"alice"_s, 2, u"bob@localhost"_s);
+        QCOMPARE(m_store->count(room), 5);
+        QCOMPARE(m_store->count(ArchiveStore::Owner::room(u"other@rooms.localhost"_s)), 0);
+        QCOMPARE(m_store->count(u"alice"_s), 2);
+        // A room's id is unknown to a user's archive and the other way round.
+        ArchiveStore::Query q;
+        q.afterId = u"r1"_s;
+        QCOMPARE(m_store->query(u"alice"_s, q).status, ArchiveStore::Page::Status::ItemNotFound);
+        q.withBare = u"lobby@rooms.localhost"_s;
+        q.withResource = u"bob"_s;
+        ArchiveStore::Page p = m_store->query(room, q);
+        QCOMPARE(p.status, ArchiveStore::Page::Status::Ok);
+        QCOMPARE(p.rows.size(), 1);
+        QCOMPARE(p.rows.first().id, u"r3"_s);
+        q = {};
+        q.max = 2;
+        q.rsmBefore = QString();
+        p = m_store->query(room, q);
+        QCOMPARE(p.rows.size(), 2);
+        QCOMPARE(p.rows.last().id, u"r4"_s);
+        QCOMPARE(p.firstIndex, 3);
+        QCOMPARE(p.count, 5);
+
+        QCOMPARE(m_store->purgeBefore(m_t0.addDays(2), 100), 4);   // r0, r1 and alice's two
+        QCOMPARE(m_store->count(room), 3);
+        QVERIFY(m_store->removeArchive(room));
+        QCOMPARE(m_store->count(room), 0);
+        fill(u"bob"_s, 1, u"alice@localhost"_s);
+        QCOMPARE(m_store->count(u"bob"_s), 1);
     }
 
     void connectionStaysFullySynchronous()

@@ -1,4 +1,5 @@
 #include "StandardModulesTest.h"
+#include "modules/MamModule.h"
 #include "storage/ArchiveStore.h"
 
 #include <QTest>
@@ -407,6 +408,88 @@ private Q_SLOTS:
         m_sink->clear();
         QCOMPARE(query(m_phone, {}).results.size(), 0);
         QCOMPARE(query(m_bob, {}).results.size(), 0);
+    }
+
+    void roomArchiveQuery()
+    {
+        // What the group chat module does with a room's archive: archive what the room sends,
+        // answer a query sent to the room JID (results from the room, every stanza through the
+        // router to the requester), and remove the archive with the room.
+        auto *mam = m_host->find<MamModule>();
+        QVERIFY(mam && mam->isReady());
+        const Jid room = Jid::parse(u"lobby@rooms.localhost"_s);
+        QStringList ids;
+        for (int i = 0; i < 4; ++i) {
+            const QString nick = i % 2 ? u"bob"_s : u"alice"_s;
+            const XmlElement message = RecordingSink::parse(
+                u"<message from='lobby@rooms.localhost/%1' to='carol@localhost/desk' type='groupchat' id='g%2'>"
+                "<body>g%2</body></message>"_s.arg(nick).arg(i));
+            QVERIFY(!message.isNull());
+            ids.append(mam->archiveRoomMessage(room, Jid::parse(u"lobby@rooms.localhost/"_s + nick), message));
+            QVERIFY(!ids.last().isEmpty());
+        }
+        // A user's archive does not see the room's rows.
+        QCOMPARE(query(m_laptop, {}).results.size(), 0);
+
+        const auto ask = [&](const QString &payload) {
+            const XmlElement iq = RecordingSink::parse(
+                u"<iq type='set' id='rq' from='alice@localhost/laptop' to='lobby@rooms.localhost'>%1</iq>"_s.arg(payload));
+            const Jid requester = Jid::parse(u"alice@localhost/laptop"_s);
+            StanzaRouter *router = m_router.get();
+            const bool handled = mam->handleRoomIq(iq, requester, room, [router, requester](const XmlElement &stanza) {
+                router->deliverToFullJid(requester, stanza);
+            });
+            Answer answer;
+            if (!handled)
+                return answer;
+            for (XmlElement e = expect(m_laptop); !e.isNull(); e = expect(m_laptop)) {
+                if (e.name() == u"iq") {
+                    answer.iq = e;
+                    break;
+                }
+                const XmlElement result = e.firstChildElement(u"result"_s, MamNs);
+                if (result.isNull() || e.attribute(u"from"_s) != u"lobby@rooms.localhost")
+                    continue;
+                const XmlElement forwarded = result.firstChildElement(u"forwarded"_s, ForwardNs);
+                answer.results.append({result.attribute(u"id"_s), forwarded.firstChildElement(u"message"_s),
+                                       forwarded.firstChildElement(u"delay"_s).attribute(u"stamp"_s)});
+            }
+            return answer;
+        };
+
+        // The last page of two, then the page before it.
+        Answer last = ask(u"<query xmlns='urn:xmpp:mam:2' queryid='r'><set xmlns='%1'><max>2</max><before/></set></query>"_s.arg(RsmNs));
+        QCOMPARE(last.iq.attribute(u"type"_s), u"result"_s);
+        QCOMPARE(last.iq.attribute(u"from"_s), u"lobby@rooms.localhost"_s);
+        QCOMPARE(last.bodies(), (QStringList{u"g2"_s, u"g3"_s}));
+        QCOMPARE(last.ids(), ids.mid(2));
+        QCOMPARE(last.set().childText(u"count"_s), u"4"_s);
+        QCOMPARE(last.set().firstChildElement(u"first"_s).attribute(u"index"_s), u"2"_s);
+        QVERIFY(!last.complete());
+        QCOMPARE(last.results.first().message.attribute(u"from"_s), u"lobby@rooms.localhost/alice"_s);
+        QVERIFY(!last.results.first().message.hasAttribute(u"to"_s));   // not one occupant's copy
+        Answer before = ask(u"<query xmlns='urn:xmpp:mam:2'><set xmlns='%1'><max>2</max><before>%2</before></set></query>"_s
+                                .arg(RsmNs, ids.at(2)));
+        QCOMPARE(before.ids(), ids.mid(0, 2));
+        QVERIFY(before.complete());
+
+        // 'with' an occupant's room JID: that nick's messages.
+        const Answer bob = ask(u"<query xmlns='urn:xmpp:mam:2'><x xmlns='jabber:x:data' type='submit'>"
+                               "<field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field>"
+                               "<field var='with'><value>lobby@rooms.localhost/bob</value></field></x></query>"_s);
+        QCOMPARE(bob.bodies(), (QStringList{u"g1"_s, u"g3"_s}));
+
+        // Errors come from the room, with the RFC's condition.
+        const Answer bad = ask(u"<query xmlns='urn:xmpp:mam:2'><set xmlns='%1'><after>nope</after></set></query>"_s.arg(RsmNs));
+        QCOMPARE(bad.iq.attribute(u"type"_s), u"error"_s);
+        QCOMPARE(bad.iq.attribute(u"from"_s), u"lobby@rooms.localhost"_s);
+        QVERIFY(bad.iq.firstChildElement(u"error"_s).hasChildElement(u"item-not-found"_s));
+
+        QVERIFY(mam->removeRoomArchive(room));
+        QCOMPARE(ask(u"<query xmlns='urn:xmpp:mam:2'/>"_s).results.size(), 0);
+        // Something else to the room is not the archive's.
+        QVERIFY(!mam->handleRoomIq(RecordingSink::parse(u"<iq type='get' id='x'><query xmlns='jabber:iq:version'/></iq>"_s),
+                                   Jid::parse(u"alice@localhost/laptop"_s), room, [](const XmlElement &) {}));
     }
 };
 
