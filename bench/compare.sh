@@ -231,10 +231,13 @@ ssl = { certificate = "$work/cert.pem"; key = "$work/key.pem" }
 VirtualHost "$domain"
 EOF
   # The room step: Prosody 0.12's mod_muc, rooms created by any local user, unlocked at once (the
-  # load generator still submits the instant-room form a locked room asks for, XEP-0045 §10.1.2).
+  # load generator still submits the instant-room form a locked room asks for, XEP-0045 §10.1.2),
+  # every room archived by mod_muc_mam as Switchboard archives every room (XEP-0313).
   if [[ -n ${prosody_muc:-} ]]; then
     cat >> "$work/prosody.cfg.lua" <<EOF
 Component "conference.$domain" "muc"
+modules_enabled = { "muc_mam" }
+muc_log_all_rooms = true
 restrict_room_creation = "local"
 muc_room_locking = false
 muc_room_default_history_length = 20
