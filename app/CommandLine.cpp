@@ -107,7 +107,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption inviteUser(u"user"_s, u"invite create: the account name, fixed."_s, u"NAME"_s);
     const QCommandLineOption contactOf(u"contact-of"_s, u"invite create: the invitee becomes this user's contact."_s,
                                        u"NAME"_s);
-    const QCommandLineOption room(u"room"_s, u"invite create: a room the invitee joins (kept until rooms exist)."_s,
+    const QCommandLineOption room(u"room"_s, u"invite create: a room the invitee becomes a member of and is invited to (XEP-0249)."_s,
                                   u"JID"_s);
     const QCommandLineOption everyone(u"everyone"_s, u"announce: also to offline users, at their next login."_s);
     const QCommandLineOption subject(u"subject"_s, u"announce: the message's subject."_s, u"TEXT"_s);

@@ -6,6 +6,9 @@
 #                               STARTTLS, 500 message pairs, 2,000 × 20 presence): ~16 minutes
 #                               of load on 2 idle cores, plus the build
 #   bench/compare.sh --smoke    tiny sizes, well under a minute (CTest: bench.compare_smoke)
+#   SB_BENCH_ONLY=room bench/compare.sh    only the named steps (comma-separated: pepseed,
+#                               login, scram, starttls, msg1, msg16, msgrate, presence, sm-login,
+#                               room, console); the table then has only their rows
 #
 # On a fresh Debian 12 machine it installs what it needs (prosody, gnuplot-nox, openssl,
 # xvfb), builds with scripts/build.sh, and runs both servers on 127.0.0.1 only, one at a time,
@@ -27,6 +30,11 @@ for arg in "$@"; do
 done
 
 log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# want STEP: the step runs (every step unless SB_BENCH_ONLY names some).
+only=${SB_BENCH_ONLY:-}
+want() { [[ -z $only || ,$only, == *,$1,* ]]; }
+want console || console=false
 
 # --- what the machine needs -------------------------------------------------------------
 need_packages=()
@@ -71,10 +79,12 @@ fi
 # --- sizes ------------------------------------------------------------------------------
 if $smoke; then
   login_n=200; scram_n=50; tls_n=50; pairs=20; msg_s=1; warmup=0.5; rate=200
+  room_n=20; room_senders=4
   presence_n=100; contacts=6; updates=2; churn_n=200; churn_rate=50; churn_s=1; settle=0.5
   console=false
 else
   login_n=10000; scram_n=1000; tls_n=10000; pairs=500; msg_s=30; warmup=2; rate=1000
+  room_n=100; room_senders=10
   presence_n=2000; contacts=20; updates=3; churn_n=10000; churn_rate=500; churn_s=10; settle=3
 fi
 window=${SB_BENCH_WINDOW:-100}   # logins in flight
@@ -95,13 +105,18 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "work directory $work"
 
 # --- the same accounts for both ------------------------------------------------------------
+# Only those of the steps that run (u: logins and messages, p: presence, r: the room).
+need_u=false
+for step in pepseed login scram starttls msg1 msg16 msgrate sm-login console; do want $step && need_u=true; done
 {
-  for ((i = 1; i <= login_n; i++)); do echo "u$i:$password"; done
-  for ((i = 1; i <= presence_n; i++)); do echo "p$i:$password"; done
+  if $need_u; then for ((i = 1; i <= login_n; i++)); do echo "u$i:$password"; done; fi
+  if want presence; then for ((i = 1; i <= presence_n; i++)); do echo "p$i:$password"; done; fi
+  if want room; then for ((i = 1; i <= room_n; i++)); do echo "r$i:$password"; done; fi
   echo "probe:$password"
 } > "$work/users.txt"
 # p_i and p_(i+1..i+contacts/2), wrapping around: every user gets `contacts` mutual contacts.
 half=$((contacts / 2))
+want presence || presence_n=0
 for ((i = 1; i <= presence_n; i++)); do
   for ((k = 1; k <= half; k++)); do echo "p$i p$(( (i + k - 1) % presence_n + 1 ))"; done
 done > "$work/roster.txt"
@@ -215,6 +230,19 @@ log = { warn = "$work/prosody.log" }
 ssl = { certificate = "$work/cert.pem"; key = "$work/key.pem" }
 VirtualHost "$domain"
 EOF
+  # The room step: Prosody 0.12's mod_muc, rooms created by any local user, unlocked at once (the
+  # load generator still submits the instant-room form a locked room asks for, XEP-0045 §10.1.2),
+  # every room archived by mod_muc_mam as Switchboard archives every room (XEP-0313).
+  if [[ -n ${prosody_muc:-} ]]; then
+    cat >> "$work/prosody.cfg.lua" <<EOF
+Component "conference.$domain" "muc"
+modules_enabled = { "muc_mam" }
+muc_log_all_rooms = true
+restrict_room_creation = "local"
+muc_room_locking = false
+muc_room_default_history_length = 20
+EOF
+  fi
 }
 
 # owns_port PID PORT: PID itself holds the listening socket 127.0.0.1:PORT (so a connect that
@@ -306,20 +334,26 @@ for server in switchboard prosody; do
   # Once per server: every login account publishes an avatar and an OMEMO bundle (XEP-0084,
   # XEP-0384), so that the login runs meet servers holding PEP data for each user.
   # Prosody with the archive and PEP modules needed more than the usual 300 s for 10,000 users.
-  seed_pep $server
-  run_load $server login headless --scenario login --users $login_n --probe probe
-  run_load $server scram headless --scenario login --users $scram_n --mechanism SCRAM-SHA-1
-  run_load $server starttls headless --scenario login --users $tls_n --starttls
-  run_load $server msg1 headless --scenario messages --pairs $pairs --in-flight 1 --duration $msg_s --probe probe
-  run_load $server msg16 headless --scenario messages --pairs $pairs --in-flight 16 --duration $msg_s
-  run_load $server msgrate headless --scenario messages --pairs $pairs --rate $rate --duration $((msg_s / 2)) \
+  want pepseed && seed_pep $server
+  want login && run_load $server login headless --scenario login --users $login_n --probe probe
+  want scram && run_load $server scram headless --scenario login --users $scram_n --mechanism SCRAM-SHA-1
+  want starttls && run_load $server starttls headless --scenario login --users $tls_n --starttls
+  want msg1 && run_load $server msg1 headless --scenario messages --pairs $pairs --in-flight 1 --duration $msg_s --probe probe
+  want msg16 && run_load $server msg16 headless --scenario messages --pairs $pairs --in-flight 16 --duration $msg_s
+  want msgrate && run_load $server msgrate headless --scenario messages --pairs $pairs --rate $rate --duration $((msg_s / 2)) \
     --probe probe
-  run_load $server presence headless --scenario presence --prefix p --users $presence_n --contacts $contacts \
+  want presence && run_load $server presence headless --scenario presence --prefix p --users $presence_n --contacts $contacts \
     --updates $updates
   # XEP-0198 after bind (with resumption): Prosody 0.12's own mod_smacks against ours.
   prosody_extra_modules='; "smacks"'
-  run_load $server sm-login headless --scenario login --users $login_n --sm
+  want sm-login && run_load $server sm-login headless --scenario login --users $login_n --sm
   prosody_extra_modules=
+  # Group chat (XEP-0045): room_n members in one room, room_senders of them posting with 4
+  # messages each in flight (a message counts as done when every member has it).
+  prosody_muc=1
+  want room && run_load $server room headless --scenario room --prefix r --users $room_n --senders $room_senders \
+    --in-flight 4 --duration $msg_s
+  prosody_muc=
 done
 if $console; then
   run_load switchboard console-login console --scenario login --users $churn_n --churn $churn_rate \
@@ -350,13 +384,24 @@ echo "figure,switchboard,prosody,ratio,target,met" > "$csv"
 row() {
   local figure=$1 scenario=$2 key=$3 direction=$4 target=$5
   local s p
+  want "$scenario" || return 0
   s=$(get switchboard "$scenario" "$key"); p=$(get prosody "$scenario" "$key")
   awk -v f="$figure" -v s="$s" -v p="$p" -v d="$direction" -v t="$target" 'BEGIN {
     r = (p + 0 != 0 && s != "nan" && p != "nan") ? s / p : "nan"
     met = "-"
     if (t != "-" && r != "nan") met = (d == "up" ? (r >= t) : (r <= t)) ? "yes" : "NO"
+    if (index(f, ",")) f = "\"" f "\""   # RFC 4180: a figure with a comma is quoted
     printf "%s,%s,%s,%s,%s,%s\n", f, s, p, (r == "nan" ? r : sprintf("%.2f", r)), t, met
   }' >> "$csv"
+}
+# The CSV's rows, tab-separated: the figure is everything before the last five fields (a quoted
+# figure may hold commas).
+csv_rows() {
+  tail -n +2 "$csv" | awk -F, '{
+    f = $1; for (i = 2; i <= NF - 5; i++) f = f "," $i
+    gsub(/^"|"$/, "", f)
+    printf "%s\t%s\t%s\t%s\t%s\t%s\n", f, $(NF-4), $(NF-3), $(NF-2), $(NF-1), $NF
+  }'
 }
 if ((login_n >= 5000)); then
   row "logins/s at 1k (PLAIN)" login logins_per_s_at_1000 up -
@@ -383,13 +428,15 @@ row "ping p99 ms at $rate messages/s" msgrate probe_rtt_p99_ms down -
 row "presence stanzas/s (storm)" presence presence_per_s up 3
 row "presence: all arrived after login (s)" presence presence_all_arrived_s down -
 row "loadgen CPU % (login run)" login loadgen_cpu_percent down -
+row "room fan-out, deliveries/s in a $room_n-member room" room room_deliveries_per_s up 3
+row "room fan-out: latency p99 ms" room room_latency_p99_ms down -
 
 {
   echo
-  printf '%-40s | %12s | %12s | %6s | %7s\n' figure Switchboard Prosody ratio target
-  printf '%s\n' "-----------------------------------------+--------------+--------------+--------+--------"
-  tail -n +2 "$csv" | while IFS=, read -r f s p r t m; do
-    printf '%-40s | %12s | %12s | %6s | %7s %s\n' "$f" "$s" "$p" "$r" "$t" "$([[ $m == - ]] || echo "$m")"
+  printf '%-48s | %12s | %12s | %6s | %7s\n' figure Switchboard Prosody ratio target
+  printf '%s\n' "-------------------------------------------------+--------------+--------------+--------+--------"
+  csv_rows | while IFS=$'\t' read -r f s p r t m; do
+    printf '%-48s | %12s | %12s | %6s | %7s %s\n' "$f" "$s" "$p" "$r" "$t" "$([[ $m == - ]] || echo "$m")"
   done
   if $console; then
     echo
@@ -424,7 +471,7 @@ if command -v gnuplot >/dev/null && ! $smoke; then
   mkdir -p "$charts"
   rm -f "$charts"/*.png   # a second run on the same day replaces the first
   n=0
-  tail -n +2 "$csv" | grep -v '^console' | while IFS=, read -r f s p r t m; do
+  csv_rows | grep -v '^console' | while IFS=$'\t' read -r f s p r t m; do
     n=$((n + 1))
     [[ $s == nan || $p == nan ]] && continue
     file=$(printf '%s/%02d-%s.png' "$charts" "$n" "$(echo "$f" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/-$//')")
@@ -451,9 +498,10 @@ fi
 log "results in $csv"
 if $smoke; then
   # The smoke run checks that everything ran: no missing figure, no failed login.
-  bad=$(tail -n +2 "$csv" | grep -v '^console' | awk -F, '$2 == "nan" || $3 == "nan" { print $1 }')
+  bad=$(csv_rows | grep -v '^console' | awk -F'\t' '$2 == "nan" || $3 == "nan" { print $1 }')
   [[ -z $bad ]] || { echo "compare.sh --smoke: missing figures: $bad" >&2; exit 1; }
   for s in switchboard prosody; do
+    want login || continue
     [[ $(get $s login login_failures) == 0 ]] || { echo "compare.sh --smoke: $s had login failures" >&2; exit 1; }
   done
 fi

@@ -72,7 +72,7 @@ InvitesTab::InvitesTab(ServerLink *link, QWidget *parent)
     m_contactOf->setObjectName(u"contactOf"_s);
     m_contactOf->setPlaceholderText(tr("optional: a user the invitee becomes a contact of"));
     m_room->setObjectName(u"room"_s);
-    m_room->setPlaceholderText(tr("optional: a room to join (kept until rooms exist)"));
+    m_room->setPlaceholderText(tr("optional: a room the invitee becomes a member of"));
     form->addRow(tr("&Uses:"), m_uses);
     form->addRow(tr("&Expires after:"), m_expires);
     form->addRow(tr("Account &name:"), m_user);

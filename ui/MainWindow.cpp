@@ -4,6 +4,7 @@
 #include "AnnounceDialog.h"
 #include "InvitesTab.h"
 #include "AuditLogTab.h"
+#include "RoomsTab.h"
 #include "KickDialog.h"
 #include "PeopleModel.h"
 #include "PeopleView.h"
@@ -72,6 +73,8 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     m_accounts = new AccountsTab(m_link, this);
     m_tabs->addTab(m_accounts, tr("&Accounts"));
     m_tabs->addTab(new InvitesTab(m_link, this), tr("&Invites"));
+    m_rooms = new RoomsTab(m_link, this);
+    m_tabs->addTab(m_rooms, tr("R&ooms"));
     m_server = new ServerTab(m_link, this);
     m_tabs->addTab(m_server, tr("Se&rver"));
     m_log = new AuditLogTab(m_link, this);

@@ -9,6 +9,7 @@ class AccountsTab;
 class AuditLogTab;
 class PeopleModel;
 class PeopleView;
+class RoomsTab;
 class SecurityAlerts;
 class QAction;
 class QComboBox;
@@ -45,6 +46,7 @@ public:
     AccountsTab *accountsTab() const { return m_accounts; }
     ServerTab *serverTab() const { return m_server; }
     AuditLogTab *auditLogTab() const { return m_log; }
+    RoomsTab *roomsTab() const { return m_rooms; }
     QTabWidget *tabs() const { return m_tabs; }
     QAction *closeAction() const { return m_closeAction; }
     QAction *kickAction() const { return m_kickAction; }
@@ -107,6 +109,7 @@ private:
     AccountsTab *m_accounts = nullptr;
     ServerTab *m_server = nullptr;
     AuditLogTab *m_log = nullptr;
+    RoomsTab *m_rooms = nullptr;        // group chat rooms (XEP-0045)
     QLineEdit *m_filter = nullptr;
     QComboBox *m_setFilter = nullptr;
     QList<QLabel *> m_summary;

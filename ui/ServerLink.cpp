@@ -73,6 +73,8 @@ bool ServerLink::start(const ServerConfig &config, QString *error, ServerThreadH
     connect(server, &Server::accountsChanged, this, &ServerLink::accountsChanged);
     connect(server, &Server::sessionDetails, this, &ServerLink::sessionDetails);
     connect(server, &Server::authLocksChanged, this, &ServerLink::authLocksChanged);
+    connect(server, &Server::mucRoomsChanged, this, &ServerLink::mucRoomsChanged);
+    connect(server, &Server::mucOccupantsChanged, this, &ServerLink::mucOccupantsChanged);
     server->moveToThread(thread);
     // Deleted in its own thread as the thread finishes.
     connect(thread, &QThread::finished, server, &QObject::deleteLater);
@@ -244,4 +246,52 @@ QHash<QString, QByteArray> ServerLink::accountAvatars() const
 QString ServerLink::deletePepNode(const QString &user, const QString &node)
 {
     return query([&](Server *s) { return s->deletePepNode(user, node); }, u"the server is not running"_s);
+}
+
+// --- multi-user chat ---
+
+QList<MucRoomInfo> ServerLink::mucRooms() const
+{
+    return query([](Server *s) { return s->mucRooms(); }, QList<MucRoomInfo>());
+}
+
+QList<MucOccupantInfo> ServerLink::mucOccupants(const QString &roomJid) const
+{
+    return query([&](Server *s) { return s->mucOccupants(roomJid); }, QList<MucOccupantInfo>());
+}
+
+QList<MucOccupantInfo> ServerLink::mucOccupancies(const QString &jid) const
+{
+    return query([&](Server *s) { return s->mucOccupancies(jid); }, QList<MucOccupantInfo>());
+}
+
+namespace {
+const QString NoMuc = u"group chat is not running"_s;
+} // namespace
+
+QString ServerLink::mucKick(const QString &roomJid, const QString &nick, const QString &reason)
+{
+    return query([&](Server *s) { return s->muc() ? s->muc()->kick(roomJid, nick, reason, u"console"_s) : NoMuc; },
+                 u"the server is not running"_s);
+}
+
+QString ServerLink::mucBan(const QString &roomJid, const QString &bareJid, const QString &reason)
+{
+    return query([&](Server *s) { return s->muc() ? s->muc()->ban(roomJid, bareJid, reason, u"console"_s) : NoMuc; },
+                 u"the server is not running"_s);
+}
+
+QString ServerLink::mucSetAffiliation(const QString &roomJid, const QString &bareJid, Muc::Affiliation affiliation,
+                                      const QString &reason)
+{
+    return query([&](Server *s) {
+        return s->muc() ? s->muc()->setAffiliation(roomJid, bareJid, affiliation, reason, u"console"_s) : NoMuc;
+    }, u"the server is not running"_s);
+}
+
+QString ServerLink::mucDestroy(const QString &roomJid, const QString &reason)
+{
+    return query([&](Server *s) {
+        return s->muc() ? s->muc()->destroy(roomJid, reason, QString(), u"console"_s) : NoMuc;
+    }, u"the server is not running"_s);
 }

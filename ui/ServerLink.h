@@ -4,6 +4,7 @@
 #include "core/AdminService.h"
 #include "core/AdminTypes.h"
 #include "core/UploadOverview.h"
+#include "modules/MucService.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -80,6 +81,17 @@ public:
     int announce(const QString &subject, const QString &body, bool everyone);
     void setWatched(quint64 id, bool watched);
 
+    // --- multi-user chat (blocking; MucService, with the console as the actor) ---
+    QList<MucRoomInfo> mucRooms() const;
+    QList<MucOccupantInfo> mucOccupants(const QString &roomJid) const;
+    QList<MucOccupantInfo> mucOccupancies(const QString &jid) const;   // a session's full JID
+    // Each returns the error text, empty on success.
+    QString mucKick(const QString &roomJid, const QString &nick, const QString &reason);
+    QString mucBan(const QString &roomJid, const QString &bareJid, const QString &reason);
+    QString mucSetAffiliation(const QString &roomJid, const QString &bareJid, Muc::Affiliation affiliation,
+                              const QString &reason);
+    QString mucDestroy(const QString &roomJid, const QString &reason);
+
 Q_SIGNALS:
     void listening(const QString &name, const QHostAddress &address, quint16 port);
     void sessionsUpdated(const QList<SessionSnapshot> &changed, const QList<quint64> &closed);
@@ -89,6 +101,9 @@ Q_SIGNALS:
     void accountsChanged();
     void sessionDetails(const SessionDetails &details);
     void authLocksChanged(const QList<AuthLock> &locks);
+    // One per change in the server (batch them): the room list, a room's occupants.
+    void mucRoomsChanged();
+    void mucOccupantsChanged(const QString &roomJid);
     void stopped();
 
 private:

@@ -123,6 +123,21 @@ SessionDetailsPane::SessionDetailsPane(ServerLink *link, QWidget *parent)
     });
     m_tabs->addTab(m_others, tr("Other sessions"));
     m_tabs->addTab(m_timeline, tr("Timeline"));
+    // Rooms (XEP-0045) the session is an occupant of.
+    m_rooms = new QTreeWidget(this);
+    m_rooms->setObjectName(u"sessionRooms"_s);
+    m_rooms->setRootIsDecorated(false);
+    m_rooms->setUniformRowHeights(true);
+    m_rooms->setHeaderLabels({tr("Room"), tr("Nickname"), tr("Role"), tr("Affiliation")});
+    m_tabs->addTab(m_rooms, tr("Rooms"));
+    m_roomsTimer = new QTimer(this);
+    m_roomsTimer->setSingleShot(true);
+    m_roomsTimer->setInterval(200);
+    connect(m_roomsTimer, &QTimer::timeout, this, &SessionDetailsPane::refreshRooms);
+    connect(m_link, &ServerLink::mucOccupantsChanged, this, [this] {
+        if (!m_roomsJid.isEmpty() && !m_roomsTimer->isActive())
+            m_roomsTimer->start();
+    });
     m_tabs->addTab(m_profile, tr("Profile"));
 
     // The XML console.
@@ -184,6 +199,8 @@ void SessionDetailsPane::showSession(quint64 id, const SessionSnapshot *snapshot
         m_consoleView->clear();
         m_roster->clear();
         m_others->clear();
+        m_roomsJid.clear();
+        m_rooms->clear();
         m_timeline->setTimeline(SessionTimeline());
         for (QLabel *label : std::as_const(m_fields))
             label->clear();
@@ -306,6 +323,10 @@ void SessionDetailsPane::onDetails(const SessionDetails &details)
     }
     fillFields(details.snapshot);
     m_profile->showUser(details.snapshot.username);
+    if (m_roomsJid != details.snapshot.fullJid || m_rooms->topLevelItemCount() == 0) {
+        m_roomsJid = details.snapshot.fullJid;
+        refreshRooms();
+    }
     setField(u"type"_s, details.type);
     setField(u"notopen"_s, details.notopen ? u"true"_s : nil());
     setField(u"host"_s, details.host.isEmpty() ? nil() : details.host);
@@ -375,4 +396,14 @@ void SessionDetailsPane::copyConsole()
     QString selected = m_consoleView->textCursor().selectedText();
     selected.replace(QChar::ParagraphSeparator, u'\n');
     QApplication::clipboard()->setText(selected.isEmpty() ? m_console.toText() : selected);
+}
+
+void SessionDetailsPane::refreshRooms()
+{
+    m_rooms->clear();
+    if (m_roomsJid.isEmpty())
+        return;
+    for (const MucOccupantInfo &o : m_link->mucOccupancies(m_roomsJid))
+        m_rooms->addTopLevelItem(new QTreeWidgetItem(
+            QStringList{o.roomJid, o.nick, Muc::roleName(o.role), Muc::affiliationName(o.affiliation)}));
 }

@@ -44,6 +44,8 @@ public:
     // Shows the Timeline tab.
     void showTimeline();
     const UserProfileView *profile() const { return m_profile; }
+    // The group chat rooms the session is in (XEP-0045): room, nickname, role, affiliation.
+    const QTreeWidget *roomsList() const { return m_rooms; }
 
 Q_SIGNALS:
     // The user double-clicked one of the other sessions.
@@ -73,4 +75,9 @@ private:
     XmlConsoleBuffer m_console;
     QTimer *m_detailsTimer;        // at most one details request a second while it changes
     QElapsedTimer m_sinceRequest;
+    // Rooms the session is in, asked again when an occupant list changes (coalesced).
+    void refreshRooms();
+    QTreeWidget *m_rooms = nullptr;
+    QTimer *m_roomsTimer = nullptr;
+    QString m_roomsJid;
 };

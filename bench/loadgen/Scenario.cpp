@@ -69,6 +69,8 @@ int Scenario::run()
         code = runPresence();
     else if (m_options.scenario == "pep-seed")
         code = runPepSeed();
+    else if (m_options.scenario == "room")
+        code = runRoom();
     else
         std::fprintf(stderr, "sb-loadgen: unknown scenario %s\n", m_options.scenario.c_str());
     if (m_probe) {
@@ -121,6 +123,10 @@ void Scenario::element(Connection *c, const Connection::Element &element)
             m_probeRtts.push_back(uint32_t(std::min<int64_t>(nowUs() - c->pingSentUs, UINT32_MAX)));
             c->pingSentUs = 0;
         }
+        return;
+    }
+    if (m_options.scenario == "room") {
+        roomElement(c, element);
         return;
     }
     if (element.name == "message") {

@@ -11,7 +11,7 @@
 // The knobs of one run (see `sb-loadgen --help`).
 struct RunOptions
 {
-    std::string scenario = "login";     // login | messages | presence | pep-seed
+    std::string scenario = "login";     // login | messages | presence | pep-seed | room
     std::string prefix = "u";           // accounts <prefix>1 .. <prefix>N
     std::string password = "secret";
     int users = 1000;                   // login: N; presence: users
@@ -30,6 +30,9 @@ struct RunOptions
     double timeout = 600;               // hard cap for the whole run, seconds
     double idleSettle = 3;              // seconds idle before the memory sample
     double warmup = 2;                  // messages: seconds of traffic before measuring
+    std::string room;                   // room: the room's bare JID (default bench@conference.<domain>)
+    int senders = 10;                   // room: members that post (the first ones)
+    double idleLag = 0;                 // room: seconds of idle server lag measured before posting
 };
 
 // A run: opens the connections, drives a scenario, prints "RESULT key value" lines.
@@ -65,9 +68,14 @@ private:
     int runMessages();
     int runPresence();
     int runPepSeed();
+    int runRoom();   // RoomScenario.cpp
 
     void sendMessage(Connection *from);
     void sendPresenceUpdate(Connection *c);
+    void roomElement(Connection *c, const Connection::Element &element);
+    void sendRoomMessage(int sender);
+    void joinRoom(Connection *c);
+    std::string roomJid() const;
 
     RunOptions m_options;
     Loop m_loop;
@@ -94,4 +102,21 @@ private:
     // presence
     int64_t m_presenceReceived = 0;
     int64_t m_presenceExpected = 0;
+    // room: one entry per member (by connection index)
+    struct RoomMember
+    {
+        bool joined = false;          // its own presence with status 110 came back
+        bool created = false;         // ... with 201: it created the room
+        int64_t presences = 0;        // occupant presences received from the room
+        std::vector<int64_t> nextSeq; // per sender: the sequence number expected next
+        std::vector<uint32_t> seen;   // sender only: per own message, members that received it
+        int64_t sent = 0;             // sender only: messages posted
+    };
+    std::vector<RoomMember> m_members;
+    int m_roomSenders = 0;
+    int64_t m_roomDeliveries = 0;     // every delivery of a benchmark message
+    int64_t m_roomDuplicates = 0;
+    int64_t m_roomOutOfOrder = 0;
+    int64_t m_roomErrors = 0;
+    int64_t m_roomConfigured = 0;     // instant-room answers (XEP-0045 §10.1.2)
 };

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"XMPP load generator for bench/compare.sh (loopback only).\n\n"
-        "  sb-loadgen run --port P --scenario login|messages|presence|pep-seed [options]\n"
+        "  sb-loadgen run --port P --scenario login|messages|presence|pep-seed|room [options]\n"
         "  sb-loadgen prosody-data --data-path DIR --users FILE [--roster FILE]\n\n"
         "Accounts are <prefix>1..<prefix>N with one password. Results are printed as\n"
         "'RESULT key value' lines; failures are summarised on stderr."_s);
@@ -37,7 +37,8 @@ int main(int argc, char **argv)
         {u"port"_s, u"Client port (plain, STARTTLS offered)."_s, u"N"_s, u"5222"_s},
         {u"domain"_s, u"XMPP domain (default localhost)."_s, u"D"_s, u"localhost"_s},
         {u"scenario"_s, u"login, messages, presence, or pep-seed (each account publishes an avatar and an OMEMO "
-                                 "bundle once)."_s, u"NAME"_s, u"login"_s},
+                                 "bundle once), or room (--users members join one room, --senders of them post)."_s,
+         u"NAME"_s, u"login"_s},
         {u"prefix"_s, u"Account name prefix (default u)."_s, u"P"_s, u"u"_s},
         {u"password"_s, u"The accounts' password."_s, u"PW"_s, u"secret"_s},
         {u"users"_s, u"login/presence: number of accounts."_s, u"N"_s, u"1000"_s},
@@ -49,6 +50,11 @@ int main(int argc, char **argv)
          u"N"_s, u"1"_s},
         {u"sm"_s, u"XEP-0198: enable stream management with resumption after bind."_s},
         {u"no-warmup"_s, u"SCRAM: skip the warm-up pass that fills the key cache."_s},
+        {u"room"_s, u"room: the room's bare JID (default bench@conference.<domain>)."_s, u"JID"_s},
+        {u"senders"_s, u"room: members that post groupchat messages (default 10); --in-flight is per sender, "
+                       "--rate the total."_s, u"N"_s, u"10"_s},
+        {u"idle-lag"_s, u"room: seconds of the server's idle event-loop lag measured before posting "
+                        "(needs --control-socket)."_s, u"S"_s, u"0"_s},
         {u"pairs"_s, u"messages: online pairs (default 500)."_s, u"N"_s, u"500"_s},
         {u"in-flight"_s, u"messages: messages in flight per direction (default 1)."_s, u"N"_s, u"1"_s},
         {u"rate"_s, u"messages: a fixed total rate in messages/s instead of a window."_s, u"R"_s, u"0"_s},
@@ -141,6 +147,9 @@ int main(int argc, char **argv)
     run.timeout = parser.value(u"timeout"_s).toDouble();
     run.idleSettle = parser.value(u"settle"_s).toDouble();
     run.warmup = parser.value(u"warmup"_s).toDouble();
+    run.room = parser.value(u"room"_s).toStdString();
+    run.senders = parser.value(u"senders"_s).toInt();
+    run.idleLag = parser.value(u"idle-lag"_s).toDouble();
 
     const int needed = (run.scenario == "messages" ? 2 * run.pairs : run.users) + 64;
     if (files < needed) {

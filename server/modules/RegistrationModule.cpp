@@ -180,9 +180,11 @@ void RegistrationModule::registerAccount(Session *session, const XmlElement &iq,
         if (!invite->contactOf.isEmpty())
             reason += u", contact of %1"_s.arg(invite->contactOf);
         if (!invite->room.isEmpty())
-            reason += u", room %1 kept for when rooms exist"_s.arg(invite->room);
+            reason += u", room %1"_s.arg(invite->room);
         admin->audit(u"invite used"_s, invite->token, reason, username + u'@' + m_host->domain());
     }
+    for (const Registered &listener : m_registered)
+        listener(username, invite ? invite->token : QString());
     session->send(result(iq));
 }
 

@@ -5,7 +5,9 @@
 #include "xml/XmlElement.h"
 
 #include <QString>
+#include <functional>
 #include <memory>
+#include <vector>
 
 class InviteStore;
 class RosterService;
@@ -23,8 +25,8 @@ class RosterService;
 // - get (XEP-0077 §3.1): instructions, username and password fields (the invitation's fixed
 //   name filled in); set: creates the account through the server's administration (same
 //   function and audit log as the console), counts the use, and makes the invitee and the
-//   inviter mutual contacts (XEP-0379); a room to join is kept with the invitation until a MUC
-//   exists. Errors: conflict (name taken or reserved by another invitation), not-acceptable
+//   inviter mutual contacts (XEP-0379); a room to join is InviteRoomModule's (a registered
+//   listener, below). Errors: conflict (name taken or reserved by another invitation), not-acceptable
 //   (missing or bad fields), not-allowed (closed, or no valid token).
 class RegistrationModule final : public Module
 {
@@ -34,6 +36,11 @@ public:
     void load(ModuleHost &host) override;
 
     enum class Mode { Invite, Closed, Open };
+
+    // Called after each account this module created, before the client hears the result;
+    // `inviteToken` is the invitation redeemed (empty: open registration).
+    using Registered = std::function<void(const QString &username, const QString &inviteToken)>;
+    void onRegistered(Registered listener) { m_registered.push_back(std::move(listener)); }
 
 private:
     struct Pending
@@ -49,4 +56,5 @@ private:
     ModuleHost *m_host = nullptr;
     Mode m_mode = Mode::Invite;
     SessionData<Pending> m_pending;
+    std::vector<Registered> m_registered;
 };

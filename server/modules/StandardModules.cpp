@@ -31,6 +31,7 @@
 #include "modules/AdHocModule.h"
 #include "modules/AnnounceModule.h"
 #include "modules/RegistrationModule.h"
+#include "modules/InviteRoomModule.h"
 #include "storage/RosterStore.h"
 // Served over HTTPS
 #include "modules/UploadModule.h"
@@ -92,6 +93,10 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, Http
     host.load(std::make_unique<UploadModule>(https));   // XEP-0363 at upload.DOMAIN
     // Multi-user chat (XEP-0045) at muc_domain, with its MucService for the console.
     host.load(std::make_unique<MucModule>());
+
+    // Invitations naming a room: the new account becomes a member and gets a XEP-0249
+    // invitation (listens to the registration module; finds the room service when needed).
+    host.load(std::make_unique<InviteRoomModule>());
 }
 
 ModuleOptions StandardModules::options()

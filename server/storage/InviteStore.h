@@ -23,7 +23,7 @@ struct Invite
     int uses = 0;
     QString username;           // fixed account name (prepared localpart); empty: the invitee picks
     QString contactOf;          // localpart of the account the invitee becomes a mutual contact of
-    QString room;               // a room to join once a MUC exists (stored, not acted on yet)
+    QString room;               // a room the account becomes a member of (modules/InviteRoomModule)
     QString createdBy;          // "console", "cli", or the inviting user's bare JID
     bool revoked = false;
     QStringList usedBy;         // accounts created with it, oldest first

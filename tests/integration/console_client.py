@@ -6,10 +6,13 @@
 With --gated it stops before SASL and before binding until told "auth" / "bind", so the test
 can see each state of the session in the table. Commands, one per line:
     auth | bind | presence [SHOW [STATUS...]] | roster | subscribe JID | quit
+    join ROOM/NICK (XEP-0045, no history) | instant ROOM (accept a new room's default configuration)
+    subject ROOM TEXT...
 With --sm it enables stream management with resumption (XEP-0198), and also takes
     cut (the TCP connection dies, no </stream>) | reconnect (and try to resume)
 Events: started, connected, waiting{step}, authenticated, bound{jid}, online, roster{count},
-presence{from,type,show,status}, subscription{from,type}, disconnected{reason,stream_errors,text},
+presence{from,type,show,status,codes,destroyed}, subscription{from,type}, disconnected{reason,stream_errors,text},
+room_configured{room},
 and with --sm: sm_enabled{id}, cut, resumed, sm_failed.
 Every wait is bounded: the script exits by itself after --lifetime seconds.
 """
@@ -91,9 +94,15 @@ async def main():
             else:
                 show = xml.find("{jabber:client}show")
                 status = xml.find("{jabber:client}status")
+                # XEP-0045 §15.6: the room's status codes, and whether it was destroyed (§10.9).
+                muc = xml.find("{http://jabber.org/protocol/muc#user}x")
+                codes = [c.get("code", "") for c in muc.findall("{http://jabber.org/protocol/muc#user}status")] \
+                    if muc is not None else []
+                destroyed = muc is not None and muc.find("{http://jabber.org/protocol/muc#user}destroy") is not None
                 emit("presence", **{"from": xml.get("from", ""), "type": kind,
                                     "show": show.text if show is not None else "",
-                                    "status": status.text if status is not None else ""})
+                                    "status": status.text if status is not None else "",
+                                    "codes": codes, "destroyed": destroyed})
         return stanza
 
     client.add_filter("in", on_incoming)
@@ -146,6 +155,23 @@ async def main():
         elif name == "subscribe" and rest:
             client.send_presence_subscription(pto=rest[0])
             emit("subscribe_sent", to=rest[0])
+        elif name == "join" and rest:
+            presence = client.make_presence(pto=rest[0])
+            x = ET.SubElement(presence.xml, "{http://jabber.org/protocol/muc}x")
+            ET.SubElement(x, "{http://jabber.org/protocol/muc}history", maxstanzas="0")
+            presence.send()
+            emit("join_sent", to=rest[0])
+        elif name == "instant" and rest:
+            iq = client.make_iq_set(ito=rest[0])
+            query = ET.SubElement(iq.xml, "{http://jabber.org/protocol/muc#owner}query")
+            ET.SubElement(query, "{jabber:x:data}x", type="submit")
+            await iq.send(timeout=10)
+            emit("room_configured", room=rest[0])
+        elif name == "subject" and len(rest) >= 2:
+            message = client.make_message(mto=rest[0], mtype="groupchat")
+            message["subject"] = " ".join(rest[1:])
+            message.send()
+            emit("subject_sent", room=rest[0])
         elif name == "cut" and args.sm:
             cut["pending"] = True
             client.abort()

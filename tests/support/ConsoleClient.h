@@ -71,6 +71,15 @@ public:
         return {};
     }
     bool has(const QString &event, const QJsonObject &fields = {}) const { return !find(event, fields).isEmpty(); }
+    // Every event named `event`, in arrival order.
+    QList<QJsonObject> all(const QString &event) const
+    {
+        QList<QJsonObject> found;
+        for (const QJsonObject &e : m_events)
+            if (e.value(u"event"_s).toString() == event)
+                found.append(e);
+        return found;
+    }
     bool isOnline() const { return has(u"online"_s); }
     bool isGone() const { return has(u"disconnected"_s); }
     QString jid() const { return m_jid; }
