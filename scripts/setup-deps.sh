@@ -8,7 +8,8 @@ packages=(g++ cmake ninja-build ccache pkg-config
           qt6-base-dev libqt6sql6-sqlite qt6-charts-dev libqt6opengl6-dev
           libssl-dev libidn-dev libidn2-dev
           libexpat1-dev   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
-          libqrencode-dev)   # invitation QR codes (core/QrCode)
+          libqrencode-dev   # invitation QR codes (core/QrCode)
+          qt6-websockets-dev)   # XMPP over WebSocket (net/WebSocketTransport, RFC 7395)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi
@@ -31,7 +32,7 @@ fi
 install_test_npm() {
   [[ "${1:-}" == "--test" ]] || return 0
   local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/tests/npm"
-  [[ -d "$dir/node_modules/@xmpp/client" ]] && return 0
+  [[ -d "$dir/node_modules/@xmpp/client" && -d "$dir/node_modules/stanza" ]] && return 0
   echo "switchboard: installing the test suite's npm packages into tests/npm" >&2
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }
