@@ -94,6 +94,8 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     const QCommandLineOption c2sPort(u"c2s-port"_s, u"Client port, STARTTLS (default 5222; 0 picks one)."_s, u"N"_s);
     const QCommandLineOption c2sTlsPort(u"c2s-tls-port"_s, u"Direct TLS client port (default 5223; 0 picks one)."_s,
                                         u"N"_s);
+    const QCommandLineOption uploadPort(u"upload-port"_s, u"HTTPS port: file upload, invitation pages (default 5281; 0 picks one)."_s,
+                                        u"N"_s);
     const QCommandLineOption json(u"json"_s, u"sessions, lag, timeline: print JSON for scripts."_s);
     const QCommandLineOption reset(u"reset"_s, u"lag: start a new measuring window after this one."_s);
     const QCommandLineOption reason(u"reason"_s, u"kick: the reason sent to the client."_s, u"TEXT"_s);
@@ -117,7 +119,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
     QCommandLineOption helpMan(u"help-man"_s, u"Print the manual page."_s);
     helpMan.setFlags(QCommandLineOption::HiddenFromHelp);
     const QList<QCommandLineOption> options{headless, configFile, dataDir, domain, bind, c2sPort, c2sTlsPort,
-                                            system, json, reset, reason, keepOut, uses, expires, inviteUser,
+                                            uploadPort, system, json, reset, reason, keepOut, uses, expires, inviteUser,
                                             contactOf, room, everyone, subject, helpMan};
     parser.addOptions(options);
     parser.addPositionalArgument(u"command"_s, u"user, sessions, kick, close, lag, invite or announce (see above)."_s, u"[command]"_s);
@@ -167,7 +169,8 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         out->domainSource = u"--domain"_s;
     const QList<std::pair<QCommandLineOption, QString>> overrides{
         {dataDir, u"data_dir"_s}, {domain, u"domain"_s}, {bind, u"bind"_s},
-        {c2sPort, u"c2s_port"_s}, {c2sTlsPort, u"c2s_tls_port"_s}};
+        {c2sPort, u"c2s_port"_s}, {c2sTlsPort, u"c2s_tls_port"_s},
+        {uploadPort, u"upload_port"_s}};
     for (const auto &[option, key] : overrides) {
         if (!parser.isSet(option))
             continue;

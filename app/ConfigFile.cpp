@@ -78,7 +78,8 @@ QStringList ConfigFile::knownKeys()
     QStringList keys{u"domain"_s, u"data_dir"_s, u"bind"_s, u"c2s_port"_s, u"c2s_tls_port"_s, u"c2s_tls"_s,
             u"tls_cert"_s, u"tls_key"_s, u"require_encryption"_s, u"allow_plain_without_tls"_s,
             u"resource_conflict"_s, u"scram_iterations"_s, u"unauthenticated_timeout"_s,
-            u"max_sasl_failures"_s, u"max_stanza_size"_s, u"offline_quota"_s};
+            u"max_sasl_failures"_s, u"max_stanza_size"_s, u"offline_quota"_s,
+            u"upload_port"_s, u"upload_url_base"_s};
     for (const LimitKey &limit : LimitKeys)
         keys.append(QString::fromUtf16(limit.key));
     for (const ModuleOption &option : Server::moduleOptions())
@@ -112,6 +113,16 @@ QString ConfigFile::apply(const QString &rawKey, const QString &value, ServerCon
         return parsePort(value, &config->c2sPort);
     } else if (key == u"c2s_tls_port") {
         return parsePort(value, &config->c2sTlsPort);
+    } else if (key == u"upload_port") {   // the HTTPS listener (http/HttpsListener)
+        quint16 port = 0;
+        if (QString e = parsePort(value, &port); !e.isEmpty())
+            return e;
+        config->httpsPort = port;
+    } else if (key == u"upload_url_base") {
+        const QString v = value.trimmed();
+        if (!v.isEmpty() && !v.startsWith(u"https://") && !v.startsWith(u"http://"))
+            return u"'%1' is not an http(s) URL"_s.arg(value);
+        config->httpsUrlBase = v;
     } else if (key == u"c2s_tls") {
         config->c2sTlsEnabled = parseBool(value, &ok);
     } else if (key == u"tls_cert") {

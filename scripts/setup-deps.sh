@@ -9,7 +9,7 @@ packages=(g++ cmake ninja-build ccache pkg-config
           libssl-dev libidn-dev libidn2-dev
           libexpat1-dev   # the fuzz targets' independent XML judge (fuzz/ExpatJudge.h)
           libqrencode-dev   # invitation QR codes (core/QrCode)
-          qt6-websockets-dev)   # XMPP over WebSocket (net/WebSocketTransport, RFC 7395)
+          qt6-httpserver-dev qt6-websockets-dev)   # the HTTPS listener (http/HttpsListener)
 if [[ "${1:-}" == "--package" ]]; then
   packages+=(dpkg-dev file lintian)   # scripts/package.sh: dpkg-shlibdeps, CPack's ELF check, the check
 fi

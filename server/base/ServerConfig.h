@@ -41,6 +41,13 @@ struct ServerConfig
     int authLockFailuresPerIp = 50;        // and per client address
     int authLockSeconds = 300;             // how long a lock lasts (and a failure is remembered)
 
+    // The HTTPS listener (http/HttpsListener: file upload, the invitation page, WebSocket),
+    // with the XMPP certificate on bindAddress. -1: 5281, or 0 (pick a free port) when
+    // c2sPort is 0, so that servers under test never collide on a fixed port.
+    int httpsPort = -1;                    // upload_port
+    QString httpsUrlBase;                  // upload_url_base (behind a reverse proxy); empty: https://DOMAIN:PORT
+    quint16 effectiveHttpsPort() const { return httpsPort >= 0 ? quint16(httpsPort) : c2sPort == 0 ? 0 : 5281; }
+
     // Keys that modules declare (ModuleOptions), as written in the config file.
     QHash<QString, QString> moduleOptions;
 

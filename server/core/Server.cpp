@@ -6,6 +6,7 @@
 #include "core/AdminService.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
+#include "http/HttpsListener.h"
 #include "modules/SessionTimelineModule.h"
 #include "modules/PepModule.h"
 #include "modules/PepService.h"
@@ -117,7 +118,9 @@ bool Server::start(QString *error)
     auto accountExists = [this](const QString &username) { return m_accountStore->exists(username); };
     m_host = std::make_unique<ModuleHost>(m_router.get(), m_sessions.get(), &m_config, m_database.get(), accountExists);
     m_host->setAdmin(m_admin.get());
-    StandardModules::load(*m_host, &m_context);
+    m_https = new HttpsListener(this);
+    m_https->setUrlBase(m_config.httpsUrlBase, m_config.domain);
+    StandardModules::load(*m_host, &m_context, m_https);
     m_timeline = m_host->find<SessionTimelineModule>();
     if (auto *pep = m_host->find<PepModule>())
         m_pep = &pep->service();
@@ -131,6 +134,8 @@ bool Server::start(QString *error)
         if (!listen(m_c2sTls, m_config.c2sTlsPort, u"c2s-tls"_s, error))
             return false;
     }
+    if (!startHttps(error))
+        return false;
     if (m_config.allowPlainWithoutTls)
         qCWarning(lcServer) << "allow_plain_without_tls is on: passwords may cross the network in clear text";
     if (!m_config.requireEncryption)
@@ -150,6 +155,30 @@ bool Server::listen(C2SListener *listener, quint16 port, const QString &name, QS
     }
     Q_EMIT listening(name, m_config.bindAddress, listener->serverPort());
     return true;
+}
+
+bool Server::startHttps(QString *error)
+{
+    if (!m_https->wanted())
+        return true;
+    const quint16 port = m_config.effectiveHttpsPort();
+    QString why;
+    if (!m_https->listen(m_config.bindAddress, port, m_identity, &why)) {
+        *error = u"cannot listen for https on %1:%2: %3"_s.arg(m_config.bindAddress.toString(), QString::number(port), why);
+        return false;
+    }
+    Q_EMIT listening(u"https"_s, m_config.bindAddress, m_https->serverPort());
+    return true;
+}
+
+HttpsListener *Server::https() const
+{
+    return m_https;
+}
+
+quint16 Server::httpsPort() const
+{
+    return m_https ? m_https->serverPort() : 0;
 }
 
 quint16 Server::c2sPort() const
@@ -175,6 +204,8 @@ void Server::stop()
         m_c2s->close();
     if (m_c2sTls)
         m_c2sTls->close();
+    if (m_https)
+        m_https->close();
     const auto sessions = m_sessions->allSessions();
     for (Session *session : sessions)
         m_sessions->destroySession(session, StreamError::Condition::SystemShutdown, u"Server is shutting down"_s);

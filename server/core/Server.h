@@ -23,6 +23,7 @@ class AccountStore;
 class AdminService;
 class AuditLog;
 class C2SListener;
+class HttpsListener;
 class Database;
 class ModuleHost;
 class PlainDeriver;
@@ -55,6 +56,10 @@ public:
     const ServerConfig &config() const { return m_config; }
     quint16 c2sPort() const;
     quint16 c2sTlsPort() const;
+    // The HTTPS listener (file upload, invitation pages, WebSocket): modules add their routes
+    // while loading; it listens only if one did. Port 0 when it does not listen.
+    HttpsListener *https() const;
+    quint16 httpsPort() const;
     const CertificateStore::Identity &tlsIdentity() const { return m_identity; }
 
     // Same-thread access for modules and tests.
@@ -126,6 +131,7 @@ private:
     friend class AdminService;   // runs the account actions with its actor in the audit log
 
     bool listen(C2SListener *listener, quint16 port, const QString &name, QString *error);
+    bool startHttps(QString *error);
     QList<quint64> sessionIdsForJid(const QString &jid) const;
     void startAdminFeeds();
     void audit(const QString &action, const QString &target, const QString &reason);
@@ -150,6 +156,7 @@ private:
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;
     QPointer<C2SListener> m_c2sTls;
+    QPointer<HttpsListener> m_https;
     // The console's feeds.
     std::unique_ptr<AuditLog> m_auditLog;
     std::unique_ptr<AdminService> m_admin;

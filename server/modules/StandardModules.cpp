@@ -35,7 +35,7 @@
 
 using namespace Qt::StringLiterals;
 
-void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
+void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, HttpsListener *https)
 {
     // Stream negotiation (RFC 6120 §5, §6): features before authentication, their elements.
     if (negotiation) {
@@ -83,6 +83,9 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation)
     host.load(std::make_unique<VCardModule>(pep.service()));   // XEP-0054, XEP-0153, XEP-0398
     host.load(std::make_unique<PrivateStorageModule>());        // XEP-0049
     host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
+
+    // Served over HTTPS (http/HttpsListener).
+    Q_UNUSED(https);
 }
 
 ModuleOptions StandardModules::options()

@@ -2,6 +2,7 @@
 
 #include "host/ModuleOption.h"
 
+class HttpsListener;
 class ModuleHost;
 struct C2SContext;
 
@@ -10,7 +11,9 @@ struct C2SContext;
 namespace StandardModules {
 // `negotiation`: what the STARTTLS and SASL modules need of the client streams; null (tests
 // of stanza modules) loads neither.
-void load(ModuleHost &host, const C2SContext *negotiation);
+// `https`: the server's HTTPS listener, for modules that serve HTTP (file upload); null (tests)
+// loads none of them.
+void load(ModuleHost &host, const C2SContext *negotiation, HttpsListener *https = nullptr);
 // The config keys the standard modules declare (each module's static options()).
 ModuleOptions options();
 }

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "tls/CertificateStore.h"
+
+#include <QHostAddress>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QObject>
+#include <QRegularExpression>
+#include <functional>
+#include <memory>
+
+class QAbstractHttpServer;
+class QWebSocket;
+
+// The server's one HTTPS port (Qt HTTP Server over TLS with the XMPP certificate): file upload
+// (XEP-0363), the invitation landing page, XMPP over WebSocket (RFC 7395). Users add routes or a
+// WebSocket handler before listen(); the server listens only when something did (wanted()).
+class HttpsListener : public QObject
+{
+    Q_OBJECT
+public:
+    // A route's handler: the request, its responder (answer exactly once, now or later while
+    // the socket lives), and the match of the route's pattern on the decoded path.
+    using Handler = std::function<void(const QHttpServerRequest &request, QHttpServerResponder &responder,
+                                       const QRegularExpressionMatch &match)>;
+    using WebSocketHandler = std::function<void(std::unique_ptr<QWebSocket> socket)>;
+
+    explicit HttpsListener(QObject *parent = nullptr);
+    ~HttpsListener() override;
+
+    // Routes are tried in the order added; `pathPattern` must match the whole path (it is
+    // anchored here). A path that matches a route but not its methods gets 405, no route 404.
+    void addRoute(QHttpServerRequest::Methods methods, const QString &pathPattern, Handler handler);
+    // Every WebSocket upgrade (any path: the handler reads socket->requestUrl() and closes
+    // what it does not serve). Without a handler, upgrades are refused.
+    void setWebSocketHandler(WebSocketHandler handler);
+
+    // Something uses the listener: a route or a WebSocket handler was added.
+    bool wanted() const;
+
+    // The URL that clients use for `path` (begins with '/'): urlBase() + path.
+    QString url(const QString &path) const;
+    QString urlBase() const { return m_urlBase; }
+    // Empty: https://HOST:PORT with the port actually bound (set before or after listen()).
+    void setUrlBase(const QString &base, const QString &host);
+
+    bool listen(const QHostAddress &address, quint16 port, const CertificateStore::Identity &identity,
+                QString *error);
+    bool isListening() const;
+    quint16 serverPort() const;
+    void close();
+
+    // Qt's server itself, for what this class does not wrap.
+    QAbstractHttpServer *httpServer() const;
+
+private:
+    class Server;
+    struct Route
+    {
+        QHttpServerRequest::Methods methods;
+        QRegularExpression pattern;
+        Handler handler;
+    };
+    bool dispatch(const QHttpServerRequest &request, QHttpServerResponder &responder);
+
+    std::unique_ptr<Server> m_server;
+    QList<Route> m_routes;
+    WebSocketHandler m_webSocketHandler;
+    QString m_configuredBase;
+    QString m_host;
+    QString m_urlBase;
+    quint16 m_port = 0;
+};
