@@ -27,6 +27,7 @@
 #include "modules/StreamManagementModule.h"
 #include "modules/VCardModule.h"
 #include "modules/VersionModule.h"
+#include "modules/WebSocketModule.h"
 // Invitations, registration and administration from clients
 #include "modules/AdHocModule.h"
 #include "modules/AnnounceModule.h"
@@ -86,6 +87,10 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, Http
 
     // Served over HTTPS (http/HttpsListener).
     Q_UNUSED(https);
+
+    // XMPP over WebSocket (RFC 7395) and its discovery (XEP-0156), on the HTTPS listener.
+    if (https && negotiation)
+        host.load(std::make_unique<WebSocketModule>(negotiation, https));
 }
 
 ModuleOptions StandardModules::options()

@@ -30,6 +30,49 @@ QByteArray attributesOf(const QXmlStreamAttributes &attributes)
     return out;
 }
 
+// The name and attribute names of an element's start tag, as written by our serializer.
+struct StartTag
+{
+    QByteArrayView name;
+    qsizetype nameEnd = 0;
+    QList<QByteArrayView> attributes;
+};
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+StartTag scanStartTag(QByteArrayView tag)
+{
+    StartTag out;
+    qsizetype i = 1;
+    while (i < tag.size() && !isSpace(tag[i]) && tag[i] != '/' && tag[i] != '>')
+        ++i;
+    out.name = tag.sliced(1, i - 1);
+    out.nameEnd = i;
+    while (i < tag.size()) {
+        while (i < tag.size() && isSpace(tag[i]))
+            ++i;
+        if (i >= tag.size() || tag[i] == '/' || tag[i] == '>')
+            break;
+        const qsizetype nameStart = i;
+        while (i < tag.size() && tag[i] != '=' && !isSpace(tag[i]))
+            ++i;
+        out.attributes.append(tag.sliced(nameStart, i - nameStart));
+        while (i < tag.size() && tag[i] != '\'' && tag[i] != '"')
+            ++i;
+        if (i >= tag.size())
+            break;
+        const char quote = tag[i];
+        const qsizetype close = tag.indexOf(quote, i + 1);
+        if (close < 0)
+            break;
+        i = close + 1;
+    }
+    return out;
+}
+
 // The message is exactly one empty element <name/> of the framing namespace: its attributes.
 std::optional<QXmlStreamAttributes> framingElement(const QByteArray &message, QStringView name)
 {
@@ -88,19 +131,22 @@ QByteArray toMessage(const QByteArray &streamBytes)
     }
     if (rest == StreamEnd)
         return "<close xmlns='" + QByteArray(Namespace) + "'/>";
+    if (!rest.startsWith("<") || rest.startsWith("</") || rest.startsWith("<?") || rest.startsWith("<!"))
+        return rest.toByteArray();
+    // §3.3.3: no header declares namespaces for the message, so the element does: the stream
+    // prefix on the stream's own elements (features, errors), and the stream's default
+    // namespace (jabber:client) on stanzas, which our stream serialises without it.
+    const StartTag tag = scanStartTag(rest);
+    QByteArray declarations;
     if (rest.startsWith("<stream:")) {
-        // §3.3.3: the stream prefix is bound on the element itself, as no header binds it.
-        qsizetype nameEnd = 8;
-        while (nameEnd < rest.size() && !QByteArrayView(" \t\r\n/>").contains(rest[nameEnd]))
-            ++nameEnd;
-        const qsizetype tagEnd = rest.indexOf('>');
-        const QByteArrayView tag = rest.first(tagEnd < 0 ? rest.size() : tagEnd);
-        if (!tag.contains("xmlns:stream=")) {
-            return rest.first(nameEnd).toByteArray() + " xmlns:stream='" + StreamNs + '\''
-                + rest.sliced(nameEnd).toByteArray();
-        }
+        if (!tag.attributes.contains("xmlns:stream"))
+            declarations = " xmlns:stream='" + StreamNs + '\'';
+    } else if (!tag.attributes.contains("xmlns") && !tag.name.contains(':')) {
+        declarations = " xmlns='jabber:client'";
     }
-    return rest.toByteArray();
+    if (declarations.isEmpty())
+        return rest.toByteArray();
+    return rest.first(tag.nameEnd).toByteArray() + declarations + rest.sliced(tag.nameEnd).toByteArray();
 }
 
 } // namespace WebSocketFraming

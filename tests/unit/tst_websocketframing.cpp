@@ -93,8 +93,15 @@ private Q_SLOTS:
                                              "<not-well-formed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
         QTest::newRow("already declared") << QByteArray("<stream:error xmlns:stream='http://etherx.jabber.org/streams'/>")
                                           << QByteArray("<stream:error xmlns:stream='http://etherx.jabber.org/streams'/>");
+        // Stanzas name the stream's default namespace themselves (clients ignore them otherwise).
         QTest::newRow("stanza") << QByteArray("<message to='a@b'><body>&lt;stream:x&gt;</body></message>")
-                                << QByteArray("<message to='a@b'><body>&lt;stream:x&gt;</body></message>");
+                                << QByteArray("<message xmlns='jabber:client' to='a@b'><body>&lt;stream:x&gt;</body></message>");
+        QTest::newRow("empty stanza") << QByteArray("<presence/>") << QByteArray("<presence xmlns='jabber:client'/>");
+        QTest::newRow("attribute value mentions xmlns") << QByteArray("<iq id=\"xmlns='x'\" type='get'/>")
+                                                       << QByteArray("<iq xmlns='jabber:client' id=\"xmlns='x'\" type='get'/>");
+        QTest::newRow("own namespace") << QByteArray("<success xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\">eA==</success>")
+                                       << QByteArray("<success xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\">eA==</success>");
+        QTest::newRow("sm element") << QByteArray("<r xmlns='urn:xmpp:sm:3'/>") << QByteArray("<r xmlns='urn:xmpp:sm:3'/>");
     }
     void toMessage()
     {
@@ -189,7 +196,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(received.size(), 4, 5000);
         QCOMPARE(received.at(0), u"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.com' id='1-x' version='1.0' xml:lang='en'/>"_s);
         QCOMPARE(received.at(1), u"<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>"_s);
-        QCOMPARE(received.at(2), u"<message><body>one</body></message>"_s);
+        QCOMPARE(received.at(2), u"<message xmlns='jabber:client'><body>one</body></message>"_s);
         QCOMPARE(received.at(3), u"<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"_s);
 
         // More unread input than allowed: the transport gives up on the client.
