@@ -320,10 +320,13 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
         return s.client();
     case AddressColumn:
         return peerText(s);
-    case TlsColumn:
+    case TlsColumn: {
         if (!s.encrypted)
             return tr("none");
-        return s.tlsCipher.isEmpty() ? s.tlsProtocol : u"%1 %2"_s.arg(s.tlsProtocol, s.tlsCipher);
+        const QString tls = s.tlsCipher.isEmpty() ? s.tlsProtocol : u"%1 %2"_s.arg(s.tlsProtocol, s.tlsCipher);
+        // The transport's badge: a browser's WebSocket (RFC 7395) rather than a TCP stream.
+        return s.transport == u"websocket"_s ? tr("%1 · WebSocket").arg(tls) : tls;
+    }
     case SaslColumn:
         return s.saslMechanism;
     case ConnectedSinceColumn: {

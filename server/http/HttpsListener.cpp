@@ -65,6 +65,9 @@ void HttpsListener::setWebSocketHandler(WebSocketHandler handler)
             for (const QPointer<QSslSocket> &tls : std::as_const(m_upgrading)) {
                 if (tls->peerPort() == socket->peerPort() && tls->peerAddress() == socket->peerAddress()) {
                     socket->setSslConfiguration(tls->sslConfiguration());
+                    // Nor does it own it: the TLS socket goes with the WebSocket (after
+                    // the WebSocket's own goodbye, as children go last).
+                    tls->setParent(socket);
                     m_upgrading.removeAll(tls);
                     break;
                 }
@@ -130,6 +133,13 @@ bool HttpsListener::takeUpgrade(QSslSocket *socket, const QByteArray &requestHea
     // It reads the request already buffered (QWebSocketServer announces it to itself).
     m_upgrading.removeAll(nullptr);
     m_upgrading.append(socket);
+    // A handshake that fails leaves the socket to us.
+    connect(socket, &QAbstractSocket::disconnected, this, [this, socket] {
+        if (m_upgrading.contains(socket)) {
+            m_upgrading.removeAll(socket);
+            socket->deleteLater();
+        }
+    });
     m_webSockets->handleConnection(socket);
     return true;
 }
