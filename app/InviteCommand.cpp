@@ -94,7 +94,7 @@ int runInviteCommand(const CommandLine &commandLine)
     // The first line is the xmpp: URI, exactly (scripts read it); the rest is for people.
     const QString uri = spec.uri(domain);
     out << uri << "\n";
-    const QString page = commandLine.config.moduleOptions.value(u"invite_page_url"_s);
+    const QString page = AdminService::invitePageBase(commandLine.config);
     if (!page.isEmpty())
         out << page << '?' << spec.token << "\n";
     const QStringList qr = QrCode::encode(uri).terminalLines();

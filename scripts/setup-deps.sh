@@ -19,6 +19,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-aioxmpp)   # a second client library in the integration tests
   packages+=(zbar-tools)   # test_invites decodes the invitation's QR code with zbarimg
   packages+=(python3-nbxmpp)    # Gajim's library: CSI and MAM tests (brings python3-gi)
+  packages+=(python3-aiohttp)   # slixmpp's XEP-0363 plugin uploads with it (test_upload)
   # OMEMO between two users' devices over PEP (XEP-0384), in the integration tests
   packages+=(python3-omemo python3-twomemo python3-oldmemo python3-xmlschema)   # xmlschema: their XML helpers
   packages+=(prosody openssl)   # bench.compare_smoke runs its own Prosody on loopback

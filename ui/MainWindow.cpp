@@ -15,6 +15,7 @@
 #include "SessionTableView.h"
 #include "StateBadgeDelegate.h"
 #include "TrayIcon.h"
+#include "UploadsView.h"
 
 #include <QAction>
 #include <QApplication>
@@ -75,6 +76,7 @@ MainWindow::MainWindow(ServerLink *link, QWidget *parent)
     m_tabs->addTab(m_server, tr("Se&rver"));
     m_log = new AuditLogTab(m_link, this);
     m_tabs->addTab(m_log, tr("&Log"));
+    m_tabs->addTab(new UploadsView(m_link, this), tr("&Uploads"));   // XEP-0363 files
     setCentralWidget(m_tabs);
     buildMenus();
 

@@ -226,6 +226,16 @@ UserProfile ServerLink::userProfile(const QString &user) const
     return query([&](Server *s) { return s->userProfile(user); }, UserProfile());
 }
 
+UploadOverview ServerLink::uploadOverview() const
+{
+    return query([](Server *s) { return s->uploadOverview(); }, UploadOverview());
+}
+
+QString ServerLink::deleteUpload(const QString &id)
+{
+    return query([&](Server *s) { return s->deleteUpload(id); }, u"the server is not running"_s);
+}
+
 QHash<QString, QByteArray> ServerLink::accountAvatars() const
 {
     return query([](Server *s) { return s->accountAvatars(); }, QHash<QString, QByteArray>());

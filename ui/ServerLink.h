@@ -3,6 +3,7 @@
 #include "base/ServerConfig.h"
 #include "core/AdminService.h"
 #include "core/AdminTypes.h"
+#include "core/UploadOverview.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
 #include "stanza/StreamError.h"
@@ -55,6 +56,10 @@ public:
     UserProfile userProfile(const QString &user) const;
     QHash<QString, QByteArray> accountAvatars() const;
     QString deletePepNode(const QString &user, const QString &node);   // the error text, empty on success
+
+    // --- uploaded files (blocking; XEP-0363) ---
+    UploadOverview uploadOverview() const;
+    QString deleteUpload(const QString &id);   // the error text, empty on success
 
     // --- session actions (queued, by id or JID) ---
     void kickSession(quint64 id, std::optional<StreamError::Condition> condition, const QString &reason);

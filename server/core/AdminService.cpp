@@ -1,8 +1,11 @@
 #include "core/AdminService.h"
 
+#include "http/HttpsListener.h"
+
 #include "base/Logging.h"
 #include "core/AccountService.h"
 #include "core/Server.h"
+#include "http/HttpsListener.h"
 #include "routing/StanzaRouter.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
@@ -272,8 +275,25 @@ QString AdminService::setMessageOfTheDay(const QString &text, const QString &act
 
 QString AdminService::invitePageUrl(const QString &token) const
 {
-    const QString base = m_server->config().moduleOptions.value(u"invite_page_url"_s);
+    QString base = m_server->config().moduleOptions.value(u"invite_page_url"_s);
+    if (base.isEmpty() && m_server->https() && m_server->https()->isListening())
+        base = m_server->https()->url(u"/invite"_s);
     return base.isEmpty() ? QString() : base + u'?' + token;
+}
+
+QString AdminService::invitePageBase(const ServerConfig &config)
+{
+    const QString configured = config.moduleOptions.value(u"invite_page_url"_s);
+    if (!configured.isEmpty())
+        return configured;
+    if (config.moduleOptions.value(u"upload"_s) == u"false")
+        return {};
+    QString base = config.httpsUrlBase;
+    while (base.endsWith(u'/'))
+        base.chop(1);
+    if (base.isEmpty() && config.effectiveHttpsPort() != 0)
+        base = u"https://%1:%2"_s.arg(config.domain).arg(config.effectiveHttpsPort());
+    return base.isEmpty() ? QString() : base + u"/invite"_s;
 }
 
 bool AdminService::prepareInvite(Invite *spec, AccountService *accounts, const AccountStore *store, QString *error)

@@ -14,6 +14,7 @@
 class AccountService;
 class AccountStore;
 class Server;
+struct ServerConfig;
 
 // A temporary account lock set by a kick ("keep out for"): logins are refused with
 // account-disabled and a text saying until when. Kept in memory (a restart lifts it); "until
@@ -82,8 +83,12 @@ public:
     QList<Invite> invites() const;
     QString revokeInvite(const QString &token, const QString &actor);
     InviteStore *inviteStore() const { return m_invites.get(); }
-    // The https landing page for a token, when invite_page_url is set; else empty.
+    // The https landing page for a token: invite_page_url?TOKEN when that is set, else the
+    // page the HTTPS listener serves (URL_BASE/invite?TOKEN) when it runs; else empty.
     QString invitePageUrl(const QString &token) const;
+    // The same base (before '?TOKEN') as far as the config alone tells, for the command line:
+    // empty when upload is off (nothing listens) or the port is picked at start.
+    static QString invitePageBase(const ServerConfig &config);
 
 Q_SIGNALS:
     void invitesChanged();

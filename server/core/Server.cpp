@@ -4,6 +4,7 @@
 #include "c2s/C2SListener.h"
 #include "core/AccountService.h"
 #include "core/AdminService.h"
+#include "core/InvitePage.h"
 #include "core/PlainDeriver.h"
 #include "host/ModuleHost.h"
 #include "http/HttpsListener.h"
@@ -11,6 +12,7 @@
 #include "modules/PepModule.h"
 #include "modules/PepService.h"
 #include "modules/StandardModules.h"
+#include "modules/UploadModule.h"
 #include "modules/VCardModule.h"
 #include "net/Transport.h"
 #include "routing/StanzaRouter.h"
@@ -124,6 +126,7 @@ bool Server::start(QString *error)
     m_timeline = m_host->find<SessionTimelineModule>();
     if (auto *pep = m_host->find<PepModule>())
         m_pep = &pep->service();
+    m_upload = m_host->find<UploadModule>();
     m_context.host = m_host.get();
 
     m_c2s = new C2SListener(&m_context, false, this);
@@ -161,6 +164,7 @@ bool Server::startHttps(QString *error)
 {
     if (!m_https->wanted())
         return true;
+    serveInvitePages();
     const quint16 port = m_config.effectiveHttpsPort();
     QString why;
     if (!m_https->listen(m_config.bindAddress, port, m_identity, &why)) {
@@ -169,6 +173,36 @@ bool Server::startHttps(QString *error)
     }
     Q_EMIT listening(u"https"_s, m_config.bindAddress, m_https->serverPort());
     return true;
+}
+
+void Server::serveInvitePages()
+{
+    // XEP-0401 §5's landing page at URL_BASE/invite?TOKEN (or /invite/TOKEN): which app to
+    // install, and the button that opens the xmpp: link in it. Only valid invitations have one.
+    auto page = [this](const QHttpServerRequest &request, QHttpServerResponder &responder,
+                       const QRegularExpressionMatch &match) {
+        const QString token = match.hasCaptured(1) ? match.captured(1) : request.url().query();
+        const std::optional<Invite> invite = m_admin->inviteStore()->find(token);
+        QByteArray body;
+        auto status = QHttpServerResponder::StatusCode::Ok;
+        if (invite && invite->status() == Invite::Status::Valid) {
+            body = InvitePage::html(m_config.domain, invite->uri(m_config.domain), invite->username).toUtf8();
+        } else {
+            status = QHttpServerResponder::StatusCode::NotFound;
+            body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invitation</title></head>"
+                   "<body><p>This invitation is not valid (any more). Ask for a new one.</p></body></html>";
+        }
+        responder.writeStatusLine(status);
+        responder.writeHeader("Content-Type", "text/html; charset=utf-8");
+        responder.writeHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        responder.writeHeader("X-Content-Type-Options", "nosniff");
+        responder.writeHeader("Referrer-Policy", "no-referrer");   // the token is in the URL
+        responder.writeHeader("Cache-Control", "no-store");
+        responder.writeHeader("Content-Length", QByteArray::number(body.size()));
+        responder.writeBody(body);
+    };
+    m_https->addRoute(QHttpServerRequest::Method::Get, u"/invite"_s, page);
+    m_https->addRoute(QHttpServerRequest::Method::Get, u"/invite/([A-Za-z0-9_-]{1,64})"_s, page);
 }
 
 HttpsListener *Server::https() const
@@ -651,4 +685,32 @@ QString Server::deletePepNode(const QString &user, const QString &node)
         return u"no node %1 of %2"_s.arg(node, username);
     audit(u"delete PEP node"_s, username + u'@' + m_config.domain, node);
     return QString();
+}
+
+UploadOverview Server::uploadOverview() const
+{
+    UploadOverview overview;
+    if (!m_upload || !m_upload->isReady())
+        return overview;
+    overview.enabled = true;
+    overview.component = m_upload->componentDomain();
+    overview.urlBase = m_https ? m_https->urlBase() : QString();
+    overview.maxFileSize = m_upload->maxFileSize();
+    overview.quota = m_upload->quota();
+    overview.expiresAfterSeconds = m_upload->expiresAfterSeconds();
+    overview.usage = m_upload->store()->usageByUser();
+    overview.files = m_upload->store()->list();
+    return overview;
+}
+
+QString Server::deleteUpload(const QString &id)
+{
+    if (!m_upload || !m_upload->isReady())
+        return u"file upload is off"_s;
+    UploadedFile removed;
+    if (!m_upload->store()->remove(id, &removed))
+        return u"no uploaded file %1"_s.arg(id);
+    audit(u"delete upload"_s, removed.username + u'@' + m_config.domain,
+          u"%1 (%2 bytes, %3)"_s.arg(removed.filename).arg(removed.size).arg(id));
+    return {};
 }

@@ -4,6 +4,7 @@
 #include "c2s/C2SContext.h"
 #include "core/AdminTypes.h"
 #include "core/EventLoopLag.h"
+#include "core/UploadOverview.h"
 #include "host/ModuleOption.h"
 #include "session/AuthThrottle.h"
 #include "session/SessionSnapshot.h"
@@ -30,6 +31,7 @@ class PlainDeriver;
 class SessionManager;
 class PepService;
 class SessionTimelineModule;
+class UploadModule;
 class StanzaRouter;
 class QTimer;
 
@@ -103,6 +105,10 @@ public:
     // Deletes one PEP node of the user (its subscribers are told, XEP-0060 §8.4); audited.
     // The error text, empty on success.
     Q_INVOKABLE QString deletePepNode(const QString &user, const QString &node);
+    // Uploaded files (XEP-0363, UploadModule): limits, usage per user, the files.
+    Q_INVOKABLE UploadOverview uploadOverview() const;
+    // Deletes one uploaded file (row and bytes); audited. The error text, empty on success.
+    Q_INVOKABLE QString deleteUpload(const QString &id);
 
 public Q_SLOTS:
     // Graceful: every client gets system-shutdown (contacts get unavailable presence first).
@@ -132,6 +138,7 @@ private:
 
     bool listen(C2SListener *listener, quint16 port, const QString &name, QString *error);
     bool startHttps(QString *error);
+    void serveInvitePages();
     QList<quint64> sessionIdsForJid(const QString &jid) const;
     void startAdminFeeds();
     void audit(const QString &action, const QString &target, const QString &reason);
@@ -152,6 +159,7 @@ private:
     std::unique_ptr<ModuleHost> m_host;              // the loaded modules (server/modules/)
     SessionTimelineModule *m_timeline = nullptr;     // one of them, for the console
     PepService *m_pep = nullptr;                     // PEP's, for the console's profile view
+    UploadModule *m_upload = nullptr;                // file upload's, for the console's Uploads view
     std::unique_ptr<AuthThrottle> m_authThrottle;
     C2SContext m_context;
     QPointer<C2SListener> m_c2s;

@@ -33,6 +33,23 @@ QString ModuleOption::check(const QString &value, QString *normalised) const
         *normalised = QString::number(n);
         return {};
     }
+    case Type::Duration: {
+        qint64 unit = 1;
+        QString number = v.toLower();
+        if (!number.isEmpty() && !number.back().isDigit()) {
+            const QChar suffix = number.back();
+            number.chop(1);
+            unit = suffix == u's' ? 1 : suffix == u'm' ? 60 : suffix == u'h' ? 3600 : suffix == u'd' ? 86400
+                 : suffix == u'w' ? 7 * 86400 : 0;
+        }
+        bool ok = false;
+        const qint64 n = number.trimmed().toLongLong(&ok);
+        if (!ok || unit == 0 || n < 0 || n > max / unit || n * unit < min)
+            return u"%1 must be a duration (seconds, or with s, m, h, d, w) from %2 to %3 seconds, not '%4'"_s
+                    .arg(key).arg(min).arg(max).arg(value);
+        *normalised = QString::number(n * unit);
+        return {};
+    }
     case Type::Boolean: {
         const QString l = v.toLower();
         if (l == u"true" || l == u"yes" || l == u"on" || l == u"1")

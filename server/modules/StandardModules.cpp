@@ -33,6 +33,8 @@
 #include "modules/AnnounceModule.h"
 #include "modules/RegistrationModule.h"
 #include "storage/RosterStore.h"
+// Served over HTTPS
+#include "modules/UploadModule.h"
 
 using namespace Qt::StringLiterals;
 
@@ -86,7 +88,7 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, Http
     host.load(std::make_unique<BookmarksModule>(pep.service()));   // XEP-0048 and XEP-0402 as one
 
     // Served over HTTPS (http/HttpsListener).
-    Q_UNUSED(https);
+    host.load(std::make_unique<UploadModule>(https));   // XEP-0363 at upload.DOMAIN
 
     // XMPP over WebSocket (RFC 7395) and its discovery (XEP-0156), on the HTTPS listener.
     if (https && negotiation)
@@ -121,5 +123,6 @@ ModuleOptions StandardModules::options()
     options.append({u"timeline_keep_sessions"_s, ModuleOption::Type::Integer, 0, 100000});
     options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
     options += VCardModule::options();   // vcard_max_bytes
+    options += UploadModule::options();  // upload, upload_domain, upload_max_size, upload_quota, upload_expires_after, upload_slot_lifetime
     return options;
 }

@@ -121,9 +121,21 @@ void StanzaRouter::post(const XmlElement &stanza, Session *origin)
     dispatch(event);
 }
 
+void StanzaRouter::addComponent(const QString &domain, Handler handler)
+{
+    m_components.insert(domain, std::move(handler));
+}
+
 void StanzaRouter::dispatch(StanzaEvent &event)
 {
     const Kind kind = event.kind;
+    if (event.to.domain() != m_domain && m_components.contains(event.to.domain())) {
+        event.target = Target::Host;
+        const QString type = event.stanza.attribute(u"type"_s);
+        if (!m_components.value(event.to.domain())(event) && kind == Kind::Iq && (type == u"get" || type == u"set"))
+            bounce(event, StanzaError::Condition::ServiceUnavailable);
+        return;
+    }
     if (event.to.domain() != m_domain) {
         // No server-to-server yet: every other domain is unreachable (RFC 6120 §8.3.3.15).
         bounce(event, StanzaError::Condition::RemoteServerNotFound);

@@ -73,6 +73,10 @@ public:
     void addDeliveryFilter(DeliveryFilter filter, int priority = 0);
 
     const QString &domain() const { return m_domain; }
+    // A subdomain served inside this server (upload.DOMAIN): every stanza addressed to it goes
+    // to `handler` (event.target is Host); an iq get/set nobody answered gets
+    // service-unavailable. Any other domain stays unreachable (no server-to-server).
+    void addComponent(const QString &domain, Handler handler);
     SessionManager *sessions() const { return m_sessions; }
 
     // Entry point for stanzas from a bound client session.
@@ -137,6 +141,7 @@ private:
     std::array<std::vector<Entry>, Event::Count> m_handlers;
     QHash<IqKey, std::vector<Entry>> m_iqHandlers;
     std::vector<FilterEntry> m_filters;
+    QHash<QString, Handler> m_components;
     std::unique_ptr<DeliverySink> m_defaultSink;
     DeliverySink *m_sink;
 };
