@@ -124,5 +124,6 @@ ModuleOptions StandardModules::options()
     options += PepModule::options();     // pep_max_nodes, pep_max_items, pep_max_payload_bytes
     options += VCardModule::options();   // vcard_max_bytes
     options += UploadModule::options();  // upload, upload_domain, upload_max_size, upload_quota, upload_expires_after, upload_slot_lifetime
+    options += WebSocketModule::options();   // websocket
     return options;
 }

@@ -1,6 +1,7 @@
 #include "modules/WebSocketModule.h"
 
 #include "c2s/WebSocketEndpoint.h"
+#include "host/ModuleHost.h"
 #include "http/HttpsListener.h"
 #include "xml/XmlElement.h"
 
@@ -44,9 +45,16 @@ QByteArray WebSocketModule::hostMetaJson(const QString &url)
     return QJsonDocument(QJsonObject{{u"links"_s, QJsonArray{link}}}).toJson(QJsonDocument::Compact);
 }
 
-void WebSocketModule::load(ModuleHost &)
+ModuleOptions WebSocketModule::options()
 {
-    if (!m_https || !m_context)
+    ModuleOptions options;
+    options.append({u"websocket"_s, ModuleOption::Type::Boolean, 0, 0, {}});
+    return options;
+}
+
+void WebSocketModule::load(ModuleHost &host)
+{
+    if (!m_https || !m_context || !host.optionBool(u"websocket"_s, true))
         return;
     const C2SContext *context = m_context;
     m_https->setWebSocketHandler([context](std::unique_ptr<QWebSocket> socket) {

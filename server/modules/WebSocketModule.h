@@ -1,6 +1,7 @@
 #pragma once
 
 #include "host/Module.h"
+#include "host/ModuleOption.h"
 
 #include <QByteArray>
 #include <QString>
@@ -18,6 +19,9 @@ class WebSocketModule final : public Module
 public:
     WebSocketModule(const C2SContext *context, HttpsListener *https);
     void load(ModuleHost &host) override;
+    // websocket (default true): serve /xmpp-websocket and host-meta; false leaves the HTTPS
+    // listener to the other modules (it does not listen if none uses it).
+    static ModuleOptions options();
 
     // XEP-0156 §3: the two documents for one endpoint URL (wss://…/xmpp-websocket).
     static QByteArray hostMetaXrd(const QString &webSocketUrl);
