@@ -50,6 +50,7 @@ QJsonObject SessionJson::toJson(const SessionSnapshot &s)
     o.insert(u"port"_s, s.peerPort);
     o.insert(u"encrypted"_s, s.encrypted);
     o.insert(u"direct_tls"_s, s.directTls);
+    o.insert(u"transport"_s, s.transport);
     o.insert(u"tls_protocol"_s, s.tlsProtocol);
     o.insert(u"tls_cipher"_s, s.tlsCipher);
     o.insert(u"sasl_mechanism"_s, s.saslMechanism);

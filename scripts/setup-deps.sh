@@ -33,7 +33,7 @@ fi
 install_test_npm() {
   [[ "${1:-}" == "--test" ]] || return 0
   local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/tests/npm"
-  [[ -d "$dir/node_modules/@xmpp/client" ]] && return 0
+  [[ -d "$dir/node_modules/@xmpp/client" && -d "$dir/node_modules/stanza" ]] && return 0
   echo "switchboard: installing the test suite's npm packages into tests/npm" >&2
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }

@@ -279,7 +279,8 @@ void SessionDetailsPane::fillFields(const SessionSnapshot &s)
     m_title->setText(bound ? s.fullJid
                            : (s.username.isEmpty() ? tr("Connection from %1").arg(peer(s))
                                                    : tr("%1 (no resource yet)").arg(s.username)));
-    setField(u"conn"_s, tr("%1, %2").arg(peer(s), s.encrypted ? (s.directTls ? tr("direct TLS") : tr("STARTTLS"))
+    setField(u"conn"_s, tr("%1, %2").arg(peer(s), s.transport == u"websocket"_s ? tr("WebSocket (RFC 7395) over TLS")
+                                                   : s.encrypted ? (s.directTls ? tr("direct TLS") : tr("STARTTLS"))
                                                                : tr("not encrypted")));
     setField(u"type"_s, typeName(s.type));
     setField(u"username"_s, s.username.isEmpty() ? nil() : s.username);

@@ -52,7 +52,7 @@ Mask changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
     if (a.peerAddress != b.peerAddress || a.peerPort != b.peerPort)
         mask |= bit(M::AddressColumn) | bit(M::JidColumn);
     if (a.encrypted != b.encrypted || a.directTls != b.directTls || a.tlsProtocol != b.tlsProtocol
-        || a.tlsCipher != b.tlsCipher)
+        || a.tlsCipher != b.tlsCipher || a.transport != b.transport)
         mask |= bit(M::TlsColumn);
     if (a.saslMechanism != b.saslMechanism)
         mask |= bit(M::SaslColumn);
@@ -280,8 +280,12 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
                 sets.append(tr("interested"));
             return sets.join(u", "_s);
         }
-        if (column == TlsColumn && s.encrypted)
-            return tr("%1, %2%3").arg(s.tlsProtocol, s.tlsCipher, s.directTls ? tr(", direct TLS") : tr(", STARTTLS"));
+        if (column == TlsColumn && s.encrypted) {
+            // The transport shows here: a WebSocket (RFC 7395) is TLS from the start too.
+            const QString how = s.transport == u"websocket"_s ? tr(", WebSocket")
+                                                               : (s.directTls ? tr(", direct TLS") : tr(", STARTTLS"));
+            return tr("%1, %2%3").arg(s.tlsProtocol, s.tlsCipher, how);
+        }
         return displayValue(s, column);
     default:
         return {};
@@ -316,10 +320,13 @@ QVariant SessionTableModel::displayValue(const SessionSnapshot &s, int column) c
         return s.client();
     case AddressColumn:
         return peerText(s);
-    case TlsColumn:
+    case TlsColumn: {
         if (!s.encrypted)
             return tr("none");
-        return s.tlsCipher.isEmpty() ? s.tlsProtocol : u"%1 %2"_s.arg(s.tlsProtocol, s.tlsCipher);
+        const QString tls = s.tlsCipher.isEmpty() ? s.tlsProtocol : u"%1 %2"_s.arg(s.tlsProtocol, s.tlsCipher);
+        // The transport's badge: a browser's WebSocket (RFC 7395) rather than a TCP stream.
+        return s.transport == u"websocket"_s ? tr("%1 · WebSocket").arg(tls) : tls;
+    }
     case SaslColumn:
         return s.saslMechanism;
     case ConnectedSinceColumn: {

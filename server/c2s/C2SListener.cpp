@@ -13,6 +13,22 @@ namespace {
 constexpr int RefusalGraceMs = 2000;   // time for the refusal's bytes to leave
 }
 
+std::optional<AdmissionRefusal> admissionRefusal(const C2SContext *context, const QHostAddress &peer)
+{
+    const ServerConfig &config = *context->config;
+    SessionManager *sessions = context->sessions;
+    const QString address = AuthThrottle::addressKey(peer);
+    if (sessions->connectionCount() >= config.maxConnections)
+        return AdmissionRefusal{StreamError::Condition::ResourceConstraint, u"Too many connections"_s};
+    if (sessions->unauthenticatedCount() >= config.maxUnauthenticated)
+        return AdmissionRefusal{StreamError::Condition::ResourceConstraint, u"Too many unauthenticated connections"_s};
+    if (sessions->unauthenticatedFrom(address) >= config.maxUnauthenticatedPerIp) {
+        return AdmissionRefusal{StreamError::Condition::PolicyViolation,
+                                u"Too many unauthenticated connections from your address"_s};
+    }
+    return std::nullopt;
+}
+
 C2SListener::C2SListener(const C2SContext *context, bool directTls, QObject *parent)
     : QTcpServer(parent)
     , m_context(context)
@@ -28,22 +44,11 @@ void C2SListener::incomingConnection(qintptr socketDescriptor)
     // No QSslSocket yet: only a connection that starts TLS pays for one.
     auto *conn = new Connection(socketDescriptor);
     // Admission, before a session, a parser or a TLS handshake costs anything.
-    const ServerConfig &config = *m_context->config;
+    if (const auto refusal = admissionRefusal(m_context, conn->peerAddress())) {
+        refuse(conn, refusal->condition, refusal->text);
+        return;
+    }
     SessionManager *sessions = m_context->sessions;
-    const QString address = AuthThrottle::addressKey(conn->peerAddress());
-    if (sessions->connectionCount() >= config.maxConnections) {
-        refuse(conn, StreamError::Condition::ResourceConstraint, u"Too many connections"_s);
-        return;
-    }
-    if (sessions->unauthenticatedCount() >= config.maxUnauthenticated) {
-        refuse(conn, StreamError::Condition::ResourceConstraint, u"Too many unauthenticated connections"_s);
-        return;
-    }
-    if (sessions->unauthenticatedFrom(address) >= config.maxUnauthenticatedPerIp) {
-        refuse(conn, StreamError::Condition::PolicyViolation,
-               u"Too many unauthenticated connections from your address"_s);
-        return;
-    }
     // Stanzas are small and interactive: send each write at once rather than wait for Nagle.
     conn->setNoDelay(true);
     Session *session = sessions->createSession(conn, m_directTls);

@@ -4,8 +4,20 @@
 
 #include <QTcpServer>
 
+#include <optional>
+
 struct C2SContext;
 class Connection;
+class QHostAddress;
+
+// Why a new client connection from `address` is refused before it costs anything (connection
+// limits of the configuration), or nothing. Shared by every transport's listener.
+struct AdmissionRefusal
+{
+    StreamError::Condition condition;
+    QString text;
+};
+std::optional<AdmissionRefusal> admissionRefusal(const C2SContext *context, const QHostAddress &address);
 
 // Accepts client connections on one port: plain (STARTTLS offered) or direct TLS (XEP-0368,
 // the handshake starts at once). Each accepted socket becomes a Session with its C2SStream,

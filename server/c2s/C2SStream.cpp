@@ -68,7 +68,7 @@ C2SStream::~C2SStream()
 {
     // Only the connection this stream reads, and only while it still is ours: after a
     // resumption the session's connection belongs to the stream that took it over.
-    if (Connection *conn = m_session->conn(); conn && conn == m_conn)
+    if (Transport *conn = m_session->conn(); conn && conn == m_conn)
         conn->setHandler(nullptr);
 }
 
@@ -94,7 +94,7 @@ void C2SStream::timerEvent(QTimerEvent *event)
 
 void C2SStream::pauseReading()
 {
-    if (Connection *conn = m_session->conn())
+    if (Transport *conn = m_session->conn())
         conn->setReadEnabled(false);
 }
 
@@ -102,7 +102,7 @@ void C2SStream::resumeReading()
 {
     if (m_authPending || m_session->isRetired())
         return;
-    if (Connection *conn = m_session->conn())
+    if (Transport *conn = m_session->conn())
         conn->setReadEnabled(true);
     // What is already waiting (kernel or TLS buffer) brings no new notification.
     readAvailable();
@@ -110,7 +110,7 @@ void C2SStream::resumeReading()
 
 void C2SStream::readAvailable()
 {
-    Connection *conn = m_session->conn();
+    Transport *conn = m_session->conn();
     if (!conn || m_session->isRetired() || m_authPending)
         return;
     const qint64 available = conn->bytesAvailable();
@@ -139,6 +139,13 @@ void C2SStream::readAvailable()
         m_readTokens -= double(data.size());
     m_session->recordIncoming(data);
     m_parser.feed(data);
+    // RFC 7395 §3.3.3: a WebSocket message carries one complete element (the framing's <open/>
+    // and <close/> included); one cut at the message's end is not well-formed.
+    if (!m_session->isRetired() && m_session->conn() && m_session->conn()->lastReadEndedMessage()
+        && !m_parser.hasFailed() && !m_parser.isStopped() && !m_parser.isBetweenElements()) {
+        fail(StreamError::Condition::NotWellFormed, u"A WebSocket message must carry complete elements"_s);
+        return;
+    }
     // Bytes left because the bucket ran dry wait in the kernel until it refills. (Left only
     // because one read is bounded, they come back through the level-triggered notifier.)
     if (rate > 0 && m_readTokens < 1 && !m_session->isRetired() && m_session->conn()
@@ -170,7 +177,7 @@ void C2SStream::connectionEncrypted()
 
 void C2SStream::connectionDisconnected()
 {
-    if (const Connection *conn = m_session->conn())
+    if (const Transport *conn = m_session->conn())
         qCDebug(lcC2s) << "session" << m_session->id() << "connection lost:" << conn->errorString();
     // XEP-0198 §5: a session that may be resumed waits for its client instead of ending.
     if (m_context->sessions->hibernate(m_session)) {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "host/Stream.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "stanza/StreamError.h"
 #include "xml/XmlStreamParser.h"
 
@@ -16,8 +16,9 @@ class Session;
 // Drives one client's stream from the first byte to resource binding (RFC 6120 §4–§7): stream
 // headers, read pacing, and the state machine: the features the modules offer and their
 // negotiation elements (STARTTLS, SASL and bind are modules). Once bound, every stanza goes to
-// the router. Lives as a child of its Session and handles its Connection's events.
-class C2SStream : public QObject, public Stream, private XmlStreamParser::Handler, private Connection::Handler
+// the router. Lives as a child of its Session and handles its transport's events: a TCP
+// connection or a WebSocket (RFC 7395), which translates its framing to the same stream.
+class C2SStream : public QObject, public Stream, private XmlStreamParser::Handler, private Transport::Handler
 {
     Q_OBJECT
 public:
@@ -34,7 +35,7 @@ public:
 
 private:
 
-    // Connection::Handler
+    // Transport::Handler
     void connectionReadyRead() override;
     void connectionEncrypted() override;
     void connectionDisconnected() override;
@@ -59,7 +60,7 @@ private:
     void sendFeatures();
 
     Session *m_session;
-    Connection *m_conn;                        // the connection this stream reads
+    Transport *m_conn;                         // the transport this stream reads
     const C2SContext *m_context;
     XmlStreamParser m_parser;
     // Timers without a QObject each: both arrive in timerEvent().

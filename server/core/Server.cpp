@@ -15,7 +15,7 @@
 #include "modules/StandardModules.h"
 #include "modules/UploadModule.h"
 #include "modules/VCardModule.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "routing/StanzaRouter.h"
 #include "session/SessionManager.h"
 #include "storage/AccountStore.h"
@@ -250,7 +250,7 @@ void Server::stop()
     for (Session *session : sessions)
         m_sessions->destroySession(session, StreamError::Condition::SystemShutdown, u"Server is shutting down"_s);
     for (Session *session : sessions) {
-        if (Connection *conn = session->conn())
+        if (Transport *conn = session->conn())
             conn->flush();
     }
     m_database->close();

@@ -1,12 +1,14 @@
 #include "http/HttpsListener.h"
 
 #include "base/Logging.h"
+#include "http/HttpsAcceptor.h"
 
 #include <QAbstractHttpServer>
 #include <QSslConfiguration>
-#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QWebSocket>
+#include <QWebSocketServer>
 
 using namespace Qt::StringLiterals;
 
@@ -34,44 +36,6 @@ private:
     HttpsListener *m_owner;
 };
 
-// The TLS server whose every connection counts what it receives (setMaxRequestBytes). Each
-// socket passes through nextPendingConnection() on its way to Qt's HTTP server, which connects
-// its own readyRead handler afterwards: ours runs first and sees each arrival's size.
-class RequestLimitedServer final : public QSslServer
-{
-public:
-    RequestLimitedServer(const qint64 *limit, QObject *parent)
-        : QSslServer(parent)
-        , m_limit(limit)
-    {
-    }
-
-    QTcpSocket *nextPendingConnection() override
-    {
-        QTcpSocket *socket = QSslServer::nextPendingConnection();
-        if (!socket)
-            return nullptr;
-        auto received = std::make_shared<qint64>(0);
-        connect(socket, &QIODevice::readyRead, socket, [socket, received, limit = m_limit] {
-            // After a WebSocket upgrade the socket belongs to its QWebSocket, whose frames have
-            // their own limits: no more counting here.
-            if (qobject_cast<QWebSocket *>(socket->parent()))
-                return;
-            *received += socket->bytesAvailable();
-            if (*received > *limit) {
-                qCInfo(lcServer) << "https: a request from" << socket->peerAddress().toString() << "passed"
-                                 << *limit << "bytes; connection closed";
-                socket->abort();
-            }
-        });
-        connect(socket, &QIODevice::bytesWritten, socket, [received] { *received = 0; });
-        return socket;
-    }
-
-private:
-    const qint64 *m_limit;
-};
-
 HttpsListener::HttpsListener(QObject *parent)
     : QObject(parent)
     , m_server(std::make_unique<Server>(this))
@@ -89,18 +53,95 @@ void HttpsListener::addRoute(QHttpServerRequest::Methods methods, const QString 
 
 void HttpsListener::setWebSocketHandler(WebSocketHandler handler)
 {
-    const bool first = !m_webSocketHandler;
     m_webSocketHandler = std::move(handler);
-    // Qt accepts an upgrade only while this signal has a receiver, so connect it only now.
-    if (first) {
-        connect(m_server.get(), &QAbstractHttpServer::newWebSocketConnection, this, [this] {
-            while (m_server->hasPendingWebSocketConnections()) {
-                std::unique_ptr<QWebSocket> socket = m_server->nextPendingWebSocketConnection();
-                if (socket && m_webSocketHandler)
-                    m_webSocketHandler(std::move(socket));
+    if (m_webSockets)
+        return;
+    // The handshake is ours (takeUpgrade), TLS is the acceptor's: the server runs no TLS.
+    m_webSockets = std::make_unique<QWebSocketServer>(u"Switchboard"_s, QWebSocketServer::NonSecureMode);
+    connect(m_webSockets.get(), &QWebSocketServer::newConnection, this, [this] {
+        while (QWebSocket *socket = m_webSockets->nextPendingConnection()) {
+            // Its TLS session, for whoever shows it: QWebSocket keeps the socket under it to itself.
+            m_upgrading.removeAll(nullptr);
+            for (const QPointer<QSslSocket> &tls : std::as_const(m_upgrading)) {
+                if (tls->peerPort() == socket->peerPort() && tls->peerAddress() == socket->peerAddress()) {
+                    socket->setSslConfiguration(tls->sslConfiguration());
+                    // Nor does it own it: the TLS socket goes with the WebSocket (after
+                    // the WebSocket's own goodbye, as children go last).
+                    tls->setParent(socket);
+                    m_upgrading.removeAll(tls);
+                    break;
+                }
             }
-        });
+            if (m_webSocketHandler)
+                m_webSocketHandler(std::unique_ptr<QWebSocket>(socket));
+            else
+                socket->deleteLater();
+        }
+    });
+}
+
+void HttpsListener::setWebSocketSubprotocols(const QStringList &subprotocols)
+{
+    setWebSocketHandler(m_webSocketHandler);
+    m_webSockets->setSupportedSubprotocols(subprotocols);
+}
+
+bool HttpsListener::takeUpgrade(QSslSocket *socket, const QByteArray &requestHead)
+{
+    if (!m_webSockets || !m_webSocketHandler)
+        return false;
+    // The head's field lines, names lower-cased; list values split at commas (RFC 9110 §5.6.1).
+    auto tokens = [&requestHead](QByteArrayView name) {
+        QList<QByteArray> values;
+        const QList<QByteArray> lines = requestHead.split('\n');
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const QByteArray line = lines.at(i).trimmed();
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.first(colon).trimmed().toLower() == name) {
+                const QList<QByteArray> parts = line.sliced(colon + 1).split(',');
+                for (const QByteArray &part : parts)
+                    values.append(part.trimmed());
+            }
+        }
+        return values;
+    };
+    bool upgrade = false;
+    const QList<QByteArray> upgrades = tokens("upgrade");
+    for (const QByteArray &value : upgrades)
+        upgrade = upgrade || value.compare("websocket", Qt::CaseInsensitive) == 0;
+    if (!upgrade)
+        return false;
+    const QStringList supported = m_webSockets->supportedSubprotocols();
+    if (!supported.isEmpty()) {
+        bool offered = false;
+        const QList<QByteArray> asked = tokens("sec-websocket-protocol");
+        for (const QByteArray &protocol : asked)
+            offered = offered || supported.contains(QString::fromLatin1(protocol));
+        if (!offered) {
+            // As Prosody does: no WebSocket for a client that will not speak the subprotocol.
+            qCInfo(lcServer) << "refused a WebSocket upgrade without the subprotocol" << supported << "from"
+                             << socket->peerAddress().toString();
+            const QByteArray body = "Ask for the WebSocket subprotocol " + supported.join(u", "_s).toUtf8() + ".\n";
+            socket->write("HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                          "Access-Control-Allow-Origin: *\r\nConnection: close\r\nContent-Length: "
+                          + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+            socket->disconnectFromHost();
+            connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
+            return true;
+        }
     }
+    // It reads the request already buffered (QWebSocketServer announces it to itself).
+    m_upgrading.removeAll(nullptr);
+    m_upgrading.append(socket);
+    // A handshake that fails leaves the socket to us.
+    connect(socket, &QAbstractSocket::disconnected, this, [this, socket] {
+        if (m_upgrading.contains(socket)) {
+            m_upgrading.removeAll(socket);
+            socket->deleteLater();
+        }
+    });
+    m_webSockets->handleConnection(socket);
+    return true;
 }
 
 bool HttpsListener::wanted() const
@@ -133,8 +174,8 @@ bool HttpsListener::listen(const QHostAddress &address, quint16 port, const Cert
     tls.setPeerVerifyMode(QSslSocket::VerifyNone);
     tls.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
 
-    auto *tcp = new RequestLimitedServer(&m_maxRequestBytes, m_server.get());
-    tcp->setSslConfiguration(tls);
+    auto *tcp = new HttpsAcceptor(tls, &m_maxRequestBytes, m_server.get());
+    tcp->setTaker([this](QSslSocket *socket, const QByteArray &head) { return takeUpgrade(socket, head); });
     if (!tcp->listen(address, port)) {
         *error = tcp->errorString();
         delete tcp;

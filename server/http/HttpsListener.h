@@ -6,12 +6,15 @@
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QObject>
+#include <QPointer>
 #include <QRegularExpression>
 #include <functional>
 #include <memory>
 
 class QAbstractHttpServer;
+class QSslSocket;
 class QWebSocket;
+class QWebSocketServer;
 
 // The server's one HTTPS port (Qt HTTP Server over TLS with the XMPP certificate): file upload
 // (XEP-0363), the invitation landing page, XMPP over WebSocket (RFC 7395). Users add routes or a
@@ -35,6 +38,9 @@ public:
     // Every WebSocket upgrade (any path: the handler reads socket->requestUrl() and closes
     // what it does not serve). Without a handler, upgrades are refused.
     void setWebSocketHandler(WebSocketHandler handler);
+    // Subprotocols the WebSocket upgrade negotiates (RFC 6455 §4.2.2). An upgrade that offers
+    // none of them is answered 501 and not upgraded (RFC 7395 §3.1 for "xmpp").
+    void setWebSocketSubprotocols(const QStringList &subprotocols);
 
     // The largest request (headers and body) a connection may send before its answer: Qt HTTP
     // Server 6.4 holds a whole request in memory before anyone sees it, so a connection that
@@ -71,10 +77,15 @@ private:
         Handler handler;
     };
     bool dispatch(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    // The acceptor's taker: a WebSocket upgrade goes to our own QWebSocketServer (Qt HTTP
+    // Server 6.4 cannot answer a subprotocol).
+    bool takeUpgrade(QSslSocket *socket, const QByteArray &requestHead);
 
     std::unique_ptr<Server> m_server;
     QList<Route> m_routes;
     WebSocketHandler m_webSocketHandler;
+    std::unique_ptr<QWebSocketServer> m_webSockets;
+    QList<QPointer<QSslSocket>> m_upgrading;   // TLS connections whose handshake is under way
     QString m_configuredBase;
     QString m_host;
     QString m_urlBase;

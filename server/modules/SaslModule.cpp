@@ -7,7 +7,7 @@
 #include "c2s/C2SContext.h"
 #include "host/ModuleHost.h"
 #include "host/Stream.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "session/AuthThrottle.h"
 #include "session/Session.h"
 #include "session/SessionManager.h"
@@ -269,7 +269,7 @@ void SaslModule::Exchange::throttledFailure(Stream &stream, SaslFailure failure,
 {
     AuthThrottle *throttle = m_context->authThrottle;
     Session *session = stream.session();
-    Connection *conn = session->conn();
+    Transport *conn = session->conn();
     if (!throttle || !conn || failure == SaslFailure::Aborted) {
         failed(stream, failure, text);
         return;

@@ -2,7 +2,7 @@
 
 #include "host/ModuleHost.h"
 #include "host/Stream.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "session/Session.h"
 
 #include <QDataStream>
@@ -23,7 +23,7 @@ constexpr int MaxPackedBytes = 4096;
 
 QString peerOf(const Session *session)
 {
-    const Connection *conn = session->conn();
+    const Transport *conn = session->conn();
     if (!conn)
         return QString();
     const QHostAddress address = conn->peerAddress();
@@ -81,7 +81,7 @@ void SessionTimelineModule::load(ModuleHost &host)
         record(session, u"connected"_s, session->isDirectTls() ? u"(direct TLS)"_s : QString());
     });
     host.hookSession(E::Encrypted, [this](Session *session) {
-        const Connection *conn = session->conn();
+        const Transport *conn = session->conn();
         record(session, u"tls"_s, conn ? tlsName(conn->sessionProtocol()) + u", "_s + conn->sessionCipherName() : QString());
     });
     // RFC 6120 §6.4.2: every <auth/> starts an exchange; all but the last one failed or were

@@ -27,6 +27,7 @@
 #include "modules/StreamManagementModule.h"
 #include "modules/VCardModule.h"
 #include "modules/VersionModule.h"
+#include "modules/WebSocketModule.h"
 // Invitations, registration and administration from clients
 #include "modules/AdHocModule.h"
 #include "modules/AnnounceModule.h"
@@ -91,12 +92,17 @@ void StandardModules::load(ModuleHost &host, const C2SContext *negotiation, Http
 
     // Served over HTTPS (http/HttpsListener).
     host.load(std::make_unique<UploadModule>(https));   // XEP-0363 at upload.DOMAIN
+
     // Multi-user chat (XEP-0045) at muc_domain, with its MucService for the console.
     host.load(std::make_unique<MucModule>());
 
     // Invitations naming a room: the new account becomes a member and gets a XEP-0249
     // invitation (listens to the registration module; finds the room service when needed).
     host.load(std::make_unique<InviteRoomModule>());
+
+    // XMPP over WebSocket (RFC 7395) and its discovery (XEP-0156), on the HTTPS listener.
+    if (https && negotiation)
+        host.load(std::make_unique<WebSocketModule>(negotiation, https));
 }
 
 ModuleOptions StandardModules::options()
@@ -129,5 +135,6 @@ ModuleOptions StandardModules::options()
     options += VCardModule::options();   // vcard_max_bytes
     options += UploadModule::options();  // upload, upload_domain, upload_max_size, upload_quota, upload_expires_after, upload_slot_lifetime
     options += MucModule::options();     // muc_domain, muc_create
+    options += WebSocketModule::options();   // websocket
     return options;
 }

@@ -3,7 +3,7 @@
 #include "c2s/C2SContext.h"
 #include "host/ModuleHost.h"
 #include "host/Stream.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "session/Session.h"
 
 using namespace Qt::StringLiterals;

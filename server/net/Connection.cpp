@@ -59,7 +59,7 @@ protected:
 };
 
 Connection::Connection(qintptr descriptor, QObject *parent)
-    : QObject(parent)
+    : Transport(parent)
     , m_fd(descriptor)
 {
     if (m_fd < 0) {

@@ -8,6 +8,7 @@
 #include <QSslCipher>
 #include <QString>
 
+#include "net/Transport.h"
 #include "tls/TlsContext.h"
 
 #include <netinet/in.h>
@@ -32,65 +33,57 @@ class TlsSession;
 // answer) it must say so with setReadEnabled(false), or the read notifier fires for ever.
 // Under TLS, plaintext the session has already decrypted does not make the descriptor readable:
 // the connection calls the handler again by itself while such bytes wait and reading is on.
-class Connection final : public QObject
+class Connection final : public Transport
 {
 public:
-    // Direct calls rather than signal connections: one owner listens, and per-session
-    // connections cost memory on both ends.
-    class Handler
-    {
-    public:
-        virtual ~Handler() = default;
-        virtual void connectionReadyRead() = 0;      // bytesAvailable() > 0
-        virtual void connectionEncrypted() = 0;      // TLS handshake done
-        virtual void connectionDisconnected() = 0;   // EOF, reset or error; once
-    };
+    using Handler = Transport::Handler;
 
     // Adopts an accepted, connected socket descriptor (made non-blocking here). A negative
     // one gives a connection that is already closed: writes are dropped (fuzzing, tests).
     explicit Connection(qintptr descriptor, QObject *parent = nullptr);
     ~Connection() override;
 
-    void setHandler(Handler *handler);
+    Kind kind() const override { return Kind::Tcp; }
+    void setHandler(Handler *handler) override;
 
-    bool isOpen() const { return !m_gone; }
+    bool isOpen() const override { return !m_gone; }
     // Built on each call from the raw socket address: a QHostAddress member would cost every
     // idle session two heap blocks for a value read only at login and in the console.
-    QHostAddress peerAddress() const;
-    quint16 peerPort() const { return m_peerPort; }
-    QString errorString() const { return m_error; }
+    QHostAddress peerAddress() const override;
+    quint16 peerPort() const override { return m_peerPort; }
+    QString errorString() const override { return m_error; }
     void setNoDelay(bool on);
 
     // Input: what can be read now, and at most maxSize of it, sized exactly.
-    qint64 bytesAvailable() const;
-    QByteArray read(qint64 maxSize);
-    void setReadEnabled(bool enabled);
-    bool isReadEnabled() const { return m_readEnabled; }
+    qint64 bytesAvailable() const override;
+    QByteArray read(qint64 maxSize) override;
+    void setReadEnabled(bool enabled) override;
+    bool isReadEnabled() const override { return m_readEnabled; }
 
     // Output: never blocks; what the kernel refuses is queued and sent in order.
-    void write(const QByteArray &bytes);
-    qint64 bytesToWrite() const;
-    void flush();
+    void write(const QByteArray &bytes) override;
+    qint64 bytesToWrite() const override;
+    void flush() override;
 
     // TLS as the server side. Bytes still queued in clear text (the STARTTLS <proceed/>) go
     // first; the handshake then starts on the same descriptor. Until it is done, writes wait.
-    void startServerEncryption(const TlsContext &context);
-    bool isEncrypted() const;
-    QSsl::SslProtocol sessionProtocol() const;
-    QString sessionCipherName() const;
-    QSslCipher sessionCipher() const;   // Qt's description of it (loads Qt's TLS backend)
+    void startServerEncryption(const TlsContext &context) override;
+    bool isEncrypted() const override;
+    QSsl::SslProtocol sessionProtocol() const override;
+    QString sessionCipherName() const override;
+    QSslCipher sessionCipher() const override;   // Qt's description of it (loads Qt's TLS backend)
     // The ALPN protocol chosen in the handshake ("xmpp-client"), empty if none.
-    QByteArray alpnProtocol() const;
+    QByteArray alpnProtocol() const override;
     // RFC 9266 "tls-exporter" channel binding data; empty without TLS (see TlsSession).
-    QByteArray tlsExporter() const;
+    QByteArray tlsExporter() const override;
 
     // Hands the connection its own end: the queued bytes leave, then a half-close (FIN) in
     // clear text or a TLS close; input is read and dropped meanwhile so that the kernel never
     // answers it with a reset (which would discard our last bytes). The object deletes itself
     // when the peer closes or after graceMs. Detach it from its parent and handler first.
-    void closeGracefully(int graceMs);
+    void closeGracefully(int graceMs) override;
     // Closes at once (no goodbye) and deletes itself later.
-    void abortAndDelete();
+    void abortAndDelete() override;
 
 protected:
     void timerEvent(QTimerEvent *event) override;

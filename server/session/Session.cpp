@@ -1,7 +1,7 @@
 #include "session/Session.h"
 
 #include "base/Logging.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "session/SessionManager.h"
 
 using namespace Qt::StringLiterals;
@@ -20,12 +20,13 @@ QString protocolName(QSsl::SslProtocol protocol)
 }
 } // namespace
 
-Session::Session(quint64 id, Connection *conn, bool directTls, SessionManager *manager)
+Session::Session(quint64 id, Transport *conn, bool directTls, SessionManager *manager)
     : QObject(manager)
     , m_manager(manager)
     , m_id(id)
     , m_conn(conn)
     , m_directTls(directTls)
+    , m_transportKind(conn->kind())
     , m_connectedSince(QDateTime::currentDateTimeUtc())
     , m_lastActivity(m_connectedSince)
 {
@@ -92,7 +93,7 @@ void Session::releaseConnection()
     // The connection outlives the session until its last bytes (the stream error, the closing
     // tag) are on the wire, then half-closes (or ends TLS) and drains input so that the kernel
     // never resets it; a peer that never reads is cut off after a grace period.
-    Connection *conn = std::exchange(m_conn, nullptr);
+    Transport *conn = std::exchange(m_conn, nullptr);
     conn->setHandler(nullptr);
     conn->closeGracefully(CloseGracePeriodMs);
 }
@@ -238,6 +239,7 @@ SessionSnapshot Session::snapshot() const
         }
     }
     s.directTls = m_directTls;
+    s.transport = m_transportKind == Transport::Kind::WebSocket ? u"websocket"_s : u"tcp"_s;
     s.encrypted = m_encrypted;
     s.saslMechanism = m_saslMechanism;
     s.clientSoftware = m_clientSoftware;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/Transport.h"
 #include "session/Roster.h"
 #include "session/SessionData.h"
 #include "session/SessionSnapshot.h"
@@ -12,7 +13,6 @@
 #include <memory>
 #include <optional>
 
-class Connection;
 class SessionManager;
 
 // One client connection, with exactly the fields of Prosody's doc/session.txt (the session
@@ -25,13 +25,13 @@ public:
     enum class Type { C2SUnauthed, C2SUnbound, C2S };
 
     // Takes ownership of conn until the session ends (see releaseConnection).
-    Session(quint64 id, Connection *conn, bool directTls, SessionManager *manager);
+    Session(quint64 id, Transport *conn, bool directTls, SessionManager *manager);
     ~Session() override;
 
     quint64 id() const { return m_id; }
 
     // --- the session model's fields ---
-    Connection *conn() const { return m_conn; }   // null once the session has ended
+    Transport *conn() const { return m_conn; }    // null once the session has ended
     bool notopen() const { return m_notopen; }
     Type type() const { return m_type; }
     const QString &username() const { return m_username; }
@@ -97,6 +97,8 @@ public:
     // --- statistics for the console ---
     bool isEncrypted() const { return m_encrypted; }
     bool isDirectTls() const { return m_directTls; }
+    // What carries the stream (TCP or WebSocket); kept while hibernating, for the console.
+    Transport::Kind transportKind() const { return m_transportKind; }
     void recordIncoming(const QByteArray &data);
     void countIncomingStanza();
     QDateTime connectedSince() const { return m_connectedSince; }
@@ -115,7 +117,7 @@ private:
 
     SessionManager *m_manager;
     quint64 m_id;
-    Connection *m_conn;
+    Transport *m_conn;
     bool m_notopen = true;
     bool m_streamHeaderSent = false;
     Type m_type = Type::C2SUnauthed;
@@ -139,6 +141,7 @@ private:
     bool m_directTls;
     bool m_encrypted = false;
     bool m_watched = false;
+    Transport::Kind m_transportKind;   // in the padding before the next field: no cost
     QString m_saslMechanism;
     QString m_clientSoftware;
     bool m_csiInactive = false;

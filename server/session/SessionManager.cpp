@@ -2,7 +2,7 @@
 
 #include "auth/Crypto.h"
 #include "base/Logging.h"
-#include "net/Connection.h"
+#include "net/Transport.h"
 #include "session/AuthThrottle.h"
 
 #include <algorithm>
@@ -31,7 +31,7 @@ SessionManager::~SessionManager()
         session->m_retired = true;
 }
 
-Session *SessionManager::createSession(Connection *conn, bool directTls)
+Session *SessionManager::createSession(Transport *conn, bool directTls)
 {
     auto *session = new Session(m_nextId++, conn, directTls, this);
     m_byId.insert(session->id(), session);
@@ -146,12 +146,13 @@ bool SessionManager::reattach(Session *hibernating, Session *fresh)
         || fresh->m_retired || !fresh->m_conn || fresh->username() != hibernating->username())
         return false;
     qCDebug(lcSessions) << "session" << fresh->id() << "resumes session" << hibernating->id();
-    Connection *conn = std::exchange(fresh->m_conn, nullptr);
+    Transport *conn = std::exchange(fresh->m_conn, nullptr);
     conn->setParent(hibernating);
     hibernating->m_conn = conn;
     hibernating->m_notopen = fresh->m_notopen;
     hibernating->m_streamHeaderSent = fresh->m_streamHeaderSent;
     hibernating->m_directTls = fresh->m_directTls;
+    hibernating->m_transportKind = fresh->m_transportKind;
     hibernating->m_encrypted = fresh->m_encrypted;
     hibernating->m_saslMechanism = fresh->m_saslMechanism;
     hibernating->m_closing = false;

@@ -26,7 +26,7 @@ public:
 
     void setResourceConflictPolicy(ServerConfig::ResourceConflict policy) { m_conflictPolicy = policy; }
 
-    Session *createSession(Connection *conn, bool directTls);
+    Session *createSession(Transport *conn, bool directTls);
     // c2s_unauthed → c2s_unbound.
     void authenticate(Session *session, const QString &username, const QString &mechanism);
     // c2s_unbound → c2s; applies the resource conflict policy (RFC 6120 §7.7.2.2). With

@@ -19,6 +19,7 @@ struct SessionSnapshot
     QHostAddress peerAddress;
     quint16 peerPort = 0;
     bool directTls = false;
+    QString transport;           // what carries the stream: "tcp" or "websocket" (RFC 7395)
     bool encrypted = false;
     QString tlsProtocol;
     QString tlsCipher;

@@ -36,6 +36,11 @@ bool XmlStreamParser::isStopped() const
     return m_stopped;
 }
 
+bool XmlStreamParser::isBetweenElements() const
+{
+    return m_scanner.state == Scanner::Content && m_scanner.depth <= 1;
+}
+
 void XmlStreamParser::requestReset()
 {
     if (m_feeding)

@@ -60,6 +60,10 @@ public:
     // itself. Safe inside a callback: no event follows the one being delivered.
     void stop();
     bool isStopped() const;
+    // Nothing of a top-level element is pending: before the header, between two top-level
+    // elements, or after the stream ended. A message-framed transport (RFC 7395 §3.3.3, one
+    // complete element per message) checks it where each message ends.
+    bool isBetweenElements() const;
 
 private:
     // A byte-level pre-pass over the input: it follows tags, quotes, comments, CDATA and PIs

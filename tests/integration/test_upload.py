@@ -308,7 +308,8 @@ class UploadExpiryTest(ServerTestCase):
 
 
 class UploadDisabledTest(ServerTestCase):
-    server_config = "upload = false\n"
+    # Nothing else on the HTTPS listener either (XMPP over WebSocket is on by default).
+    server_config = "upload = false\nwebsocket = false\n"
 
     async def test_no_component_and_no_https(self):
         alice = self.client("alice", plugins=PLUGINS)

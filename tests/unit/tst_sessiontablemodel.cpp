@@ -87,6 +87,7 @@ private Q_SLOTS:
     void sortRoleIsRaw();
     void proxyFiltersBySetAndText();
     void tenThousandRowsInRangesWithoutResets();
+    void webSocketTransportShows();
 };
 
 void tst_SessionTableModel::initialLoad()
@@ -496,6 +497,29 @@ void tst_SessionTableModel::tenThousandRowsInRangesWithoutResets()
     for (int row = 0; row < model.rowCount(); row += 97)
         QCOMPARE(model.rowOf(model.snapshotAt(row)->id), row);
     QCOMPARE(proxy.rowCount(), model.rowCount());
+}
+
+// A WebSocket session (RFC 7395) says so in the TLS column and its tooltip; a TCP one does not.
+void tst_SessionTableModel::webSocketTransportShows()
+{
+    SessionTableModel model;
+    SessionSnapshot tcp = bound(1);
+    tcp.transport = u"tcp"_s;
+    tcp.tlsCipher = u"TLS_AES_128_GCM_SHA256"_s;
+    SessionSnapshot ws = bound(2);
+    ws.transport = u"websocket"_s;
+    ws.directTls = true;
+    ws.tlsCipher = u"TLS_AES_256_GCM_SHA384"_s;
+    model.setSnapshots({tcp, ws});
+    QCOMPARE(model.data(model.index(0, SessionTableModel::TlsColumn)).toString(), u"TLS 1.3 TLS_AES_128_GCM_SHA256"_s);
+    QCOMPARE(model.data(model.index(1, SessionTableModel::TlsColumn)).toString(), u"TLS 1.3 TLS_AES_256_GCM_SHA384 · WebSocket"_s);
+    QVERIFY(model.data(model.index(1, SessionTableModel::TlsColumn), Qt::ToolTipRole).toString().endsWith(u", WebSocket"_s));
+    // The column is repainted when only the transport changes.
+    SignalLog log(&model);
+    tcp.transport = u"websocket"_s;
+    model.applyBatch({tcp}, {});
+    QCOMPARE(log.changed.size(), 1);
+    QVERIFY(model.data(model.index(0, SessionTableModel::TlsColumn)).toString().endsWith(u"WebSocket"_s));
 }
 
 QTEST_MAIN(tst_SessionTableModel)
