@@ -22,8 +22,8 @@ class TlsSession;
 // One client's TCP connection, as light as an idle session allows. In clear text it is the
 // non-blocking descriptor and one read notifier: no read buffer (read() takes what the caller
 // allows straight from the kernel, through one scratch buffer per thread), no write buffer
-// (bytes go straight to the kernel; only what it refuses waits here, in order, with a write
-// notifier armed until it has gone). TLS (STARTTLS or direct TLS) adds one tls/TlsSession
+// between turns (a turn's bytes wait until the turn ends, then leave in one send; only what
+// the kernel refuses waits longer, in order, with a write notifier armed until it has gone). TLS (STARTTLS or direct TLS) adds one tls/TlsSession
 // on the same descriptor and notifiers: no Qt socket, no buffer of ours; OpenSSL runs the
 // handshake, a TLS 1.3 session then continues on the session's own record layer (keys and
 // sequence numbers only while idle), and the certificate and policy live once in the shared
@@ -107,12 +107,14 @@ private:
     void finishClose();
     void updateReadNotifier();
     static void dropNotifier(Notifier *&notifier);
+    static void flushCorked();
+    void sendCorked();
 
     qintptr m_fd;
     Handler *m_handler = nullptr;
     Notifier *m_readNotifier = nullptr;
     Notifier *m_writeNotifier = nullptr;     // only while the kernel refuses bytes
-    QByteArray m_pending;                    // exactly the bytes it refused, in order
+    QByteArray m_pending;                    // the bytes it refused (or this turn's, corked), in order
     std::unique_ptr<TlsSession> m_tls;
     std::optional<TlsContext> m_tlsWaiting;  // STARTTLS waits for m_pending to leave
     union {
@@ -128,5 +130,6 @@ private:
     bool m_closing = false;
     bool m_halfClosed = false;
     bool m_tlsReadQueued = false;
+    bool m_corked = false;                   // listed for the end of this event-loop turn
     bool m_readWantsWrite = false;           // OpenSSL must write before it can read on            // a call for decrypted bytes is on its way
 };
