@@ -22,6 +22,19 @@ using Muc::Role;
 using Condition = StanzaError::Condition;
 
 namespace {
+// What the console sees of one occupant (of one of its sessions, when `real` is given).
+MucOccupantInfo occupantInfo(const Muc::Room &room, const QString &roomJid, const Muc::Occupant &o, const Jid &real)
+{
+    MucOccupantInfo i;
+    i.roomJid = roomJid;
+    i.nick = o.nick;
+    i.realJid = real.toString();
+    i.role = o.role;
+    i.affiliation = room.affiliationOf(o);
+    i.occupantId = o.occupantId;
+    return i;
+}
+
 const QString DiscoInfoNs = u"http://jabber.org/protocol/disco#info"_s;
 const QString DiscoItemsNs = u"http://jabber.org/protocol/disco#items"_s;
 const QString DataNs = u"jabber:x:data"_s;
@@ -1354,14 +1367,7 @@ QList<MucOccupantInfo> MucModule::occupants(const QString &roomJid) const
     if (!room)
         return list;
     for (const Occupant &o : std::as_const(room->occupants)) {
-        MucOccupantInfo i;
-        i.roomJid = room->jid.bareString();
-        i.nick = o.nick;
-        i.realJid = o.real.toString();
-        i.role = o.role;
-        i.affiliation = room->affiliationOf(o);
-        i.occupantId = o.occupantId;
-        list.append(i);
+        list.append(occupantInfo(*room, room->jid.bareString(), o, o.real));
     }
     return list;
 }
@@ -1380,14 +1386,7 @@ QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
             if (!room || !room->nickOf.contains(it.key()))
                 continue;
             const Occupant &o = room->occupants.find(room->nickOf.value(it.key())).value();
-            MucOccupantInfo i;
-            i.roomJid = roomJid;
-            i.nick = o.nick;
-            i.realJid = it.key().toString();
-            i.role = o.role;
-            i.affiliation = room->affiliationOf(o);
-            i.occupantId = o.occupantId;
-            list.append(i);
+            list.append(occupantInfo(*room, roomJid, o, it.key()));
         }
     }
     return list;
