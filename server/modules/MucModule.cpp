@@ -22,6 +22,26 @@ using Muc::Role;
 using Condition = StanzaError::Condition;
 
 namespace {
+// §7.8.2: an <invite/> or <decline/> passed on from the room to `to`, naming the bare JID of
+// who sent it and keeping its reason (and, for an invitation, the room's password).
+XmlElement relayedInvitation(const Muc::Room &room, const Jid &to, const XmlElement &original, const Jid &from,
+                             const QString &password)
+{
+    XmlElement message(u"message"_s);
+    message.setAttribute(u"from"_s, room.jid.bareString());
+    message.setAttribute(u"to"_s, to.toString());
+    XmlElement ux(u"x"_s, Muc::UserNs);
+    XmlElement relayed(original.name());
+    relayed.setAttribute(u"from"_s, from.bareString());
+    if (original.hasChildElement(u"reason"_s))
+        relayed.appendTextElement(u"reason"_s, original.childText(u"reason"_s));
+    ux.appendChild(relayed);
+    if (!password.isEmpty())
+        ux.appendTextElement(u"password"_s, password);
+    message.appendChild(ux);
+    return message;
+}
+
 // What the console sees of one occupant (of one of its sessions, when `real` is given).
 MucOccupantInfo occupantInfo(const Muc::Room &room, const QString &roomJid, const Muc::Occupant &o, const Jid &real)
 {
@@ -808,17 +828,7 @@ void MucModule::onInvite(StanzaEvent &event, Room &room, const XmlElement &x)
         const Jid inviter = Jid::parse(decline.attribute(To));
         if (inviter.isNull())
             continue;
-        XmlElement message(u"message"_s);
-        message.setAttribute(From, room.jid.bareString());
-        message.setAttribute(To, inviter.toString());
-        XmlElement ux(u"x"_s, Muc::UserNs);
-        XmlElement d(u"decline"_s);
-        d.setAttribute(From, event.from.bareString());
-        if (decline.hasChildElement(u"reason"_s))
-            d.appendTextElement(u"reason"_s, decline.childText(u"reason"_s));
-        ux.appendChild(d);
-        message.appendChild(ux);
-        router.post(message);
+        router.post(relayedInvitation(room, inviter, decline, event.from, QString()));
     }
     const QList<XmlElement> invites = [&] {
         QList<XmlElement> list;
@@ -854,18 +864,7 @@ void MucModule::onInvite(StanzaEvent &event, Room &room, const XmlElement &x)
                 return;
             }
         }
-        XmlElement message(u"message"_s);
-        message.setAttribute(From, room.jid.bareString());
-        message.setAttribute(To, invitee.toString());
-        XmlElement ux(u"x"_s, Muc::UserNs);
-        XmlElement i(u"invite"_s);
-        i.setAttribute(From, event.from.bareString());
-        if (invite.hasChildElement(u"reason"_s))
-            i.appendTextElement(u"reason"_s, invite.childText(u"reason"_s));
-        ux.appendChild(i);
-        if (!room.config.password.isEmpty())
-            ux.appendTextElement(u"password"_s, room.config.password);
-        message.appendChild(ux);
+        XmlElement message = relayedInvitation(room, invitee, invite, event.from, room.config.password);
         message.appendTextElement(u"body"_s, event.from.bareString() + u" invites you to the room "_s
                                                  + room.jid.bareString());
         router.post(message);
