@@ -20,6 +20,7 @@ qint64 nowUs()
 }
 
 constexpr quint64 WakeTag = ~quint64(0);
+constexpr qint64 TimerSliceUs = 1000;
 
 quint64 tag(int fd, quint32 generation)
 {
@@ -248,7 +249,14 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int handled = 0;
     const bool sockets = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
+    qint64 sinceTimersUs = nowUs();
     for (int i = 0; i < n && !m_interrupted; ++i) {
+        // A batch of busy descriptors (each client's input may fan out to a whole room) would
+        // hold the timers back until its end: the ones due by now run between descriptors.
+        if (timers && i > 0 && nowUs() - sinceTimersUs > TimerSliceUs) {
+            handled += dispatchTimers();
+            sinceTimersUs = nowUs();
+        }
         const quint64 data = events[i].data.u64;
         if (data == WakeTag) {
             quint64 count;

@@ -2,6 +2,7 @@
 
 #include "tls/TlsSession.h"
 
+#include <QElapsedTimer>
 #include <QEvent>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -37,10 +38,13 @@ char *scratch()
 }
 
 // The connections of this thread written to during the current event-loop turn: their bytes
-// leave together when the turn ends (a zero timer), so that what one turn produces for a client
-// (a room message from several senders, a presence burst, a carbon beside its message) costs one
-// send, and one TLS record, rather than one each. On loopback a send also runs the receiver's
-// TCP input, so a room's fan-out at 1,000 occupants is mostly sends.
+// leave together when the turn ends (a zero timer, flushCorked() below), so that what one turn
+// produces for a client (a room message from several senders, a presence burst, a carbon beside
+// its message) costs one send, and one TLS record, rather than one each. On loopback a send also
+// runs the receiver's TCP input, so a room's fan-out at 1,000 occupants is mostly sends.
+constexpr qint64 FlushSliceNs = 500'000;   // about half a millisecond of sends per turn
+constexpr size_t FlushCheckEvery = 16;
+
 struct CorkedWrites
 {
     std::vector<Connection *> connections;
@@ -363,14 +367,32 @@ void Connection::write(const QByteArray &bytes)
 
 void Connection::flushCorked()
 {
+    // A slice per turn, bounded in time: a room's fan-out to thousands of clients is thousands
+    // of sends, and the rest of the loop (timers, other clients' input) must not wait behind all
+    // of them. A connection left for the next slice keeps collecting that turn's writes, so a
+    // loaded server sends fewer, larger writes instead of falling behind.
+    CorkedWrites &corked = corkedWrites();
     std::vector<Connection *> connections;
-    connections.swap(corkedWrites().connections);
-    for (Connection *connection : connections) {
-        if (connection) {
+    connections.swap(corked.connections);
+    QElapsedTimer slice;
+    slice.start();
+    size_t next = 0;
+    while (next < connections.size()) {
+        if (Connection *connection = connections[next]) {
             connection->m_corked = false;
             connection->sendCorked();
         }
+        ++next;
+        if (next % FlushCheckEvery == 0 && slice.nsecsElapsed() > FlushSliceNs)
+            break;
     }
+    if (next == connections.size())
+        return;
+    // The rest go first next time, ahead of any corked since: the order of first writes holds.
+    connections.erase(connections.begin(), connections.begin() + qsizetype(next));
+    connections.insert(connections.end(), corked.connections.begin(), corked.connections.end());
+    corked.connections.swap(connections);
+    corked.timer->start();
 }
 
 void Connection::sendCorked()

@@ -130,6 +130,6 @@ private:
     bool m_closing = false;
     bool m_halfClosed = false;
     bool m_tlsReadQueued = false;
-    bool m_corked = false;                   // listed for the end of this event-loop turn
+    bool m_corked = false;                   // listed for a flush at the end of an event-loop turn
     bool m_readWantsWrite = false;           // OpenSSL must write before it can read on            // a call for decrypted bytes is on its way
 };
