@@ -2,16 +2,14 @@
 (bench/loadgen's room scenario) and 10,000 messages a minute posted into it by 100 of them.
 No member may get a message twice, skip one or see a sender's messages out of order (always
 checked); every member must have every message by the end of a bounded drain, and the server's
-event-loop lag (its own 10 ms timer, read over the control socket) must stay under a bound at p99
-while it fans out. The design target is 5 ms; the bound asserted here is LAG_P99_BOUND_MS, above
-what the server measures today (every occupant's copy is still serialized on its own), so that a
-regression fails while the target stays visible in the output. Those two run only on a quiet machine: the load
-average below half the cores before the run, and the same server's idle lag with the same 1,000
-occupants connected (measured just before) under 1 ms at p99; elsewhere it is reported as
-skipped with the figures, because a lag or a backlog caused by other processes' scheduling
-says nothing about the server. Nicknames that are not valid resourceparts
-(RFC 7622 §3.4: bidirectional overrides, private use, nothing left after mapping, over 1023
-bytes) are refused with an error presence and never appear as occupants."""
+event-loop lag (its own 10 ms timer, read over the control socket) must stay under 5 ms at p99
+while it fans out. Those two run only on a quiet machine: the load average below half the cores
+before the run, other processes using under a quarter of a core during it, and the same server's
+idle lag with the same 1,000 occupants connected (measured just before) under 1 ms at p99;
+elsewhere it is reported as skipped with the figures, because a lag or a backlog caused by other
+processes' scheduling says nothing about the server. Nicknames that are not valid resourceparts
+(RFC 7622 §3.4: bidirectional overrides, private use, nothing left after mapping, over 1023 bytes)
+are refused with an error presence and never appear as occupants."""
 
 import asyncio
 import base64
@@ -31,10 +29,12 @@ SENDERS = 100
 PER_MINUTE = 10000
 SECONDS = 20
 IDLE_SECONDS = 8
-# The event-loop lag at p99 during the fan-out: the design target, and the bound this test holds
-# the server to (18 ms measured on 2 idle cores with writes coalesced per turn).
-LAG_P99_TARGET_MS = 5.0
-LAG_P99_BOUND_MS = 40.0
+# The event-loop lag at p99 during the fan-out (about 3 ms measured on 2 idle cores, with the
+# sends of a fan-out spread over turns of half a millisecond).
+LAG_P99_BOUND_MS = 5.0
+# Quiet means, besides a low load average before, that other processes used less than this much
+# CPU (in cores, averaged over the run) while it ran: a test started beside this one counts.
+OTHERS_QUIET_CORES = 0.25
 
 CONFIG = """require_encryption = false
 allow_plain_without_tls = true
@@ -51,6 +51,22 @@ def loadgen_path():
     if not os.access(path, os.X_OK):
         raise AssertionError(f"sb-loadgen not found at {path} (build the bench/loadgen target)")
     return path
+
+
+def busy_cpu_seconds():
+    """Every CPU's non-idle time since boot (/proc/stat), and this process's children's."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]   # idle and iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = os.times()
+    return (sum(fields[:8]) - idle) / ticks, children.children_user + children.children_system
+
+
+def process_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
 
 
 def results(text):
@@ -82,6 +98,8 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
         rate = PER_MINUTE / 60.0
         started = time.monotonic()
         load_before = os.getloadavg()[0]
+        busy_before, children_before = busy_cpu_seconds()
+        server_before = process_cpu_seconds(self.server.proc.pid)
         run = subprocess.run(
             [loadgen_path(), "run", "--port", str(self.server.c2s_port), "--domain", "localhost",
              "--password", PASSWORD, "--scenario", "room", "--room", ROOM, "--prefix", "r",
@@ -91,9 +109,15 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
              "--control-socket", os.path.join(self.server.data_dir, "control.sock"),
              "--server-pid", str(self.server.proc.pid)],
             capture_output=True, text=True, timeout=200)
+        busy_after, children_after = busy_cpu_seconds()
+        # What the rest of the machine used while this ran, in cores: neither the server nor
+        # the load generator (kernel work on their behalf is mostly charged to them).
+        others = ((busy_after - busy_before) - (children_after - children_before)
+                  - (process_cpu_seconds(self.server.proc.pid) - server_before)) / (time.monotonic() - started)
         r = results(run.stdout)
         report = f"exit {run.returncode}\n{run.stdout}\n{run.stderr[-3000:]}"
-        print(f"room load in {time.monotonic() - started:.0f} s:\n{run.stdout}", flush=True)
+        print(f"room load in {time.monotonic() - started:.0f} s, other processes {others:.2f} cores:\n"
+              f"{run.stdout}", flush=True)
         self.assertEqual(r.get("room_joined"), MEMBERS, report)
         self.assertEqual(r.get("room_presences_received"), MEMBERS * MEMBERS, report)
         # The rate was held: at least 95 % of 10,000 a minute went out while measuring.
@@ -105,7 +129,7 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(r.get(key), 0, f"{key}\n{report}")
         idle, loaded = r.get("room_idle_server_lag_p99_ms"), r.get("room_server_lag_p99_ms")
         self.assertIsNotNone(idle, report)
-        quiet = load_before < 0.5 * (os.cpu_count() or 1) and idle < 1.0
+        quiet = load_before < 0.5 * (os.cpu_count() or 1) and idle < 1.0 and others < OTHERS_QUIET_CORES
         # Everything arrived within the bounded drain: on a quiet machine only, because on a
         # starved one the server's backlog (still in order) outlasts any bound this test has.
         if quiet or r.get("room_missing") == 0:
@@ -115,12 +139,12 @@ class RoomHostile(unittest.IsolatedAsyncioTestCase):
         # The server's own event-loop lag during the fan-out, on a quiet machine only.
         if not quiet:
             self.skipTest(f"completion and lag checks need a quiet machine: load average {load_before:.1f} on "
-                          f"{os.cpu_count()} cores, idle lag p99 {idle} ms; under load p99 {loaded} ms, "
+                          f"{os.cpu_count()} cores, other processes {others:.2f} cores during the run, "
+                          f"idle lag p99 {idle} ms; under load p99 {loaded} ms, "
                           f"{r.get('room_missing')} deliveries still due after {r.get('room_drain_s')} s")
         self.assertIsNotNone(loaded, report)
         self.assertGreater(r.get("room_server_lag_samples", 0), SECONDS * 50, report)
-        print(f"lag p99 {loaded} ms during the fan-out ({idle} ms idle); target {LAG_P99_TARGET_MS} ms, "
-              f"{'met' if loaded < LAG_P99_TARGET_MS else 'NOT met'}", flush=True)
+        print(f"lag p99 {loaded} ms during the fan-out ({idle} ms idle); bound {LAG_P99_BOUND_MS} ms", flush=True)
         self.assertLess(loaded, LAG_P99_BOUND_MS, f"lag p99 {loaded} ms under load ({idle} ms idle)\n{report}")
 
     async def test_bad_nicknames_refused(self):
