@@ -470,6 +470,8 @@ QString Server::deleteAccount(const QString &user)
         return error.isEmpty() ? u"cannot delete the account"_s : error;
     audit(u"delete account"_s, username + u'@' + m_config.domain, QString());
     destroyUserSessions(username, StreamError::Condition::NotAuthorized, u"This account has been deleted"_s);
+    if (m_host)
+        m_host->accountDeleted(username);
     Q_EMIT accountsChanged();
     return QString();
 }

@@ -152,6 +152,18 @@ public:
             barrier.wait();
     }
 
+    // --- accounts ---
+    // An account deleted while the server runs: its rows went with it (ON DELETE CASCADE) and
+    // its sessions are closed; each module drops what it still holds of the user in memory, so
+    // that an account created later under the same name starts with nothing of the old one.
+    using AccountHook = std::function<void(const QString &username)>;
+    void onAccountDeleted(AccountHook hook) { m_accountDeleted.push_back(std::move(hook)); }
+    void accountDeleted(const QString &username) const
+    {
+        for (const AccountHook &hook : m_accountDeleted)
+            hook(username);
+    }
+
     StanzaRouter &router() const { return *m_router; }
     SessionManager &sessions() const { return *m_sessions; }
     const QString &domain() const { return m_router->domain(); }
@@ -192,4 +204,5 @@ private:
     std::vector<Prioritized<StreamFeature>> m_streamFeatures[2];
     QHash<QString, std::vector<Prioritized<ElementHandler>>> m_elementHandlers;
     std::vector<CommitBarrier> m_commitBarriers;
+    std::vector<AccountHook> m_accountDeleted;
 };

@@ -116,6 +116,11 @@ public:
     bool onDelivery(Delivery &delivery);
     void onBound(Session *session);
     void onClosed(Session *session);
+    void forget(const QString &username)
+    {
+        m_online.remove(username);
+        m_recent.remove(username);
+    }
 
 private:
     struct Requested
@@ -590,4 +595,5 @@ void BlockingModule::load(ModuleHost &host)
     host.hookSession(SessionManager::Event::Bound, [s](Session *session) { s->onBound(session); });
     // Last on close: the unavailable presence sent on the user's behalf still sees the list.
     host.hookSession(SessionManager::Event::Closed, [s](Session *session) { s->onClosed(session); }, -100);
+    host.onAccountDeleted([s](const QString &username) { s->forget(username); });
 }

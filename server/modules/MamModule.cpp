@@ -128,6 +128,7 @@ void MamModule::load(ModuleHost &host)
     };
     for (const Target target : {Target::Bare, Target::Full, Target::Self, Target::Host})
         host.hook(Event::pre(Kind::Message, target), strip, 1000);
+    host.onAccountDeleted([this](const QString &username) { m_prefs.remove(username); });
 
     // The sender's copy: after every pre-message handler that may drop (blocking at 100), before
     // carbons (-100) sends its <sent/> copies, which the delivery filter below stamps.

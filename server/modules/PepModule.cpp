@@ -267,6 +267,7 @@ public:
     void onPresence(StanzaEvent &event);
     bool onDiscoResponse(StanzaEvent &event);
     void onClosed(Session *session);
+    void forgetOwner(const QString &owner);   // an account deleted: its last items kept in memory
 
 private:
     // What a resource wants notifications for (XEP-0163 §4.3.4), from its capabilities.
@@ -1086,6 +1087,13 @@ void PepModule::State::onClosed(Session *session)
     m_interest.reset(session);
 }
 
+void PepModule::State::forgetOwner(const QString &owner)
+{
+    // Keys are "owner\nnode"; the nodes and their stored items went with the account's rows.
+    const QString prefix = owner + u'\n';
+    m_volatile.removeIf([&prefix](const auto &entry) { return entry.key().startsWith(prefix); });
+}
+
 // --- XEP-0115 §5.1 ---
 
 QString PepModule::capsHash(const XmlElement &query, const QString &algorithm)
@@ -1212,4 +1220,5 @@ void PepModule::load(ModuleHost &host)
     // Answers to our disco#info queries come to the user's bare JID from its own resource.
     host.hook(Event::pre(Kind::Iq, Target::Self), [s](StanzaEvent &e) { return s->onDiscoResponse(e); }, 200);
     host.hookSession(SessionManager::Event::Closed, [s](Session *session) { s->onClosed(session); }, -100);
+    host.onAccountDeleted([s](const QString &username) { s->forgetOwner(username); });
 }

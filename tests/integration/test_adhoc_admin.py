@@ -6,6 +6,7 @@ ad-hoc client runs one command as a second library."""
 import asyncio
 import os
 import sqlite3
+import xml.etree.ElementTree as ET
 
 import aioxmpp
 import aioxmpp.adhoc
@@ -17,6 +18,7 @@ from harness import DOMAIN
 from im_support import ImTestCase, bare, expect, local
 
 ADMIN = "http://jabber.org/protocol/admin#"
+MAM_NS = "urn:xmpp:mam:2"
 PLUGINS = ("xep_0030", "xep_0199", "xep_0004", "xep_0050")
 
 
@@ -120,6 +122,43 @@ class AdHocAdminTest(ImTestCase):
                          ("delete account", bare("dave"))]:
             self.assertIn(expected, by_alice)
         self.assertTrue(any(a.startswith("kick") and t.startswith(bare("bob")) for a, t in by_alice), by_alice)
+
+    async def test_an_account_created_again_starts_with_nothing_of_the_deleted_one(self):
+        """Deleting an account while the server runs drops what modules keep of it in memory as
+        well as its rows: the block list and archive preferences the old account left in the
+        server's caches do not come back with a new account of the same name."""
+        alice = await self.connect("alice", "desk")
+        dave_form = {"accountjid": bare("dave"), "password": "dave-pass", "password-verify": "dave-pass"}
+        await self.run_command(alice, "add-user", dave_form)
+        plugins = PLUGINS + ("xep_0191",)
+
+        async def prefs(client, default=None):
+            iq = client.make_iq_set() if default else client.make_iq_get()
+            iq.set_payload(ET.fromstring(f"<prefs xmlns='{MAM_NS}' default='{default}'/>" if default
+                                         else f"<prefs xmlns='{MAM_NS}'/>"))
+            answer = await iq.send(timeout=10)
+            return answer.xml.find(f"{{{MAM_NS}}}prefs").get("default")
+
+        dave = await self.client("dave", "dave-pass", plugins=plugins).online()
+        fresh_default = await prefs(dave)
+        await dave["xep_0191"].get_blocked(timeout=10)
+        await dave["xep_0191"].block([bare("bob")], timeout=10)
+        self.assertEqual(await prefs(dave, "never"), "never")
+        self.assertNotEqual(fresh_default, "never")
+        await dave.offline()
+
+        await self.run_command(alice, "delete-user", {"accountjids": [bare("dave")]})
+        await self.run_command(alice, "add-user", dave_form)
+        dave = await self.client("dave", "dave-pass", plugins=plugins).online()
+        blocked = await dave["xep_0191"].get_blocked(timeout=10)
+        self.assertEqual({str(j) for j in blocked["blocklist"]["items"]}, set())
+        self.assertEqual(await prefs(dave), fresh_default)
+        # And the block is really gone: bob's message reaches the new dave.
+        bob = await self.connect("bob", "desk")
+        mark = len(dave.received)
+        bob.send_message(mto=dave.boundjid, mbody="hello again", mtype="chat")
+        await expect(dave, lambda s: local(s.xml.tag) == "message" and s["body"] == "hello again",
+                     "bob's message to the new dave", start=mark)
 
     async def test_non_admin_is_forbidden_and_nothing_changes(self):
         bob = await self.connect("bob", "desk")
