@@ -63,7 +63,7 @@ bool CommandLine::parse(const QStringList &argv, CommandLine *out, int *exitCode
         "Commands:\n"
         "  (none)                     start the console with the embedded server\n"
         "  user add|passwd JID        create an account / set its password (password on stdin)\n"
-        "  user delete JID            delete an account\n"
+        "  user delete JID            delete an account (its sessions end if the server runs)\n"
         "  user list                  list the accounts\n"
         "  user import FILE           create many accounts at once: one 'user:password' per\n"
         "                             line ('#' comments; FILE - is stdin), one transaction\n"

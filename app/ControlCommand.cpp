@@ -1,10 +1,9 @@
 #include "CommandLine.h"
-#include "ControlServer.h"
+#include "ControlClient.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLocalSocket>
 #include <QTextStream>
 
 using namespace Qt::StringLiterals;
@@ -95,21 +94,12 @@ int runControlCommand(const CommandLine &commandLine)
         return 2;
     }
 
-    QLocalSocket socket;
-    const QString path = ControlServer::socketPath(commandLine.config.dataDir);
-    socket.connectToServer(path);
-    if (!socket.waitForConnected(3000)) {
-        err << "switchboard: no running server at " << path << " (" << socket.errorString() << ")\n";
+    const ControlAnswer answer = askControlSocket(commandLine.config.dataDir, request);
+    if (answer.status != ControlAnswer::Status::Answered) {
+        err << "switchboard: " << answer.problem << "\n";
         return 1;
     }
-    socket.write(QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n');
-    while (!socket.canReadLine()) {
-        if (!socket.waitForReadyRead(10000)) {
-            err << "switchboard: the server did not answer\n";
-            return 1;
-        }
-    }
-    const QJsonObject response = QJsonDocument::fromJson(socket.readLine()).object();
+    const QJsonObject &response = answer.response;
     if (response.contains(u"error"_s)) {
         err << "switchboard: " << response.value(u"error"_s).toString() << "\n";
         return 1;

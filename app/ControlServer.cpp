@@ -114,6 +114,14 @@ QByteArray ControlServer::handle(const QByteArray &requestLine)
                 timelines.append(SessionJson::toJson(t));
             response.insert(u"timelines"_s, timelines);
         }
+    } else if (command == u"delete-user") {
+        // Through the running server, so that the account's sessions close and its modules forget
+        // it (AdminService, audited as the console's deletions are).
+        const QString error = m_server->admin()->deleteAccount(request.value(u"jid"_s).toString(), u"cli"_s);
+        if (error.isEmpty())
+            response.insert(u"deleted"_s, true);
+        else
+            response.insert(u"error"_s, error);
     } else if (command == u"lag") {
         const EventLoopLag::Summary lag = m_server->eventLoopLag(request.value(u"reset"_s).toBool());
         response.insert(u"samples"_s, lag.samples);

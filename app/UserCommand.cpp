@@ -1,6 +1,7 @@
 #include "UserCommand.h"
 
 #include "CommandLine.h"
+#include "ControlClient.h"
 #include "core/AccountService.h"
 #include "storage/AccountStore.h"
 #include "storage/Database.h"
@@ -9,6 +10,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonObject>
 #include <QSet>
 
 #include <QTextStream>
@@ -144,6 +146,29 @@ int importRoster(AccountService &accounts, Database *database, const QString &pa
     return 0;
 }
 
+// While a server runs on this data directory, the deletion goes through it: its sessions of
+// the account close and its modules forget what they hold in memory. Without one, the rows go
+// directly (everything else of the account goes with them, ON DELETE CASCADE).
+bool deleteUser(const QString &dataDir, AccountService &accounts, const QString &jid, QString *error)
+{
+    if (accounts.prepareUsername(jid, error).isEmpty())
+        return false;
+    const ControlAnswer answer = askControlSocket(dataDir, {{u"command"_s, u"delete-user"_s}, {u"jid"_s, jid}});
+    switch (answer.status) {
+    case ControlAnswer::Status::NoServer:
+        return accounts.deleteUser(jid, error);
+    case ControlAnswer::Status::NoAnswer:
+        *error = u"the running server did not answer; nothing was deleted"_s;
+        return false;
+    case ControlAnswer::Status::Answered:
+        break;
+    }
+    if (answer.response.value(u"deleted"_s).toBool())
+        return true;
+    *error = answer.response.value(u"error"_s).toString(u"the running server refused"_s);
+    return false;
+}
+
 } // namespace
 
 QString openDataDirectory(const CommandLine &commandLine, Database *database, QTextStream &err)
@@ -213,7 +238,7 @@ int runUserCommand(const CommandLine &commandLine)
         }
         ok = action == u"add" ? accounts.addUser(jid, password, &error) : accounts.setPassword(jid, password, &error);
     } else {
-        ok = accounts.deleteUser(jid, &error);
+        ok = deleteUser(commandLine.config.dataDir, accounts, jid, &error);
     }
     if (!ok) {
         err << "switchboard: " << error << "\n";

@@ -1,13 +1,15 @@
 """Issue 2: the operator's command line: accounts while the server runs, config errors that name
 the line, and the documented option forms."""
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import tempfile
 import unittest
 
 import harness
-from harness import Server
+from harness import Client, Server
 
 
 class UserCommandTest(unittest.TestCase):
@@ -48,6 +50,46 @@ class UserCommandTest(unittest.TestCase):
         self.server.add_user("grace", "very-unusual-password-string")
         with open(os.path.join(self.server.data_dir, "switchboard.sqlite"), "rb") as f:
             self.assertNotIn(b"very-unusual-password-string", f.read())
+
+
+class UserDeleteWhileRunningTest(unittest.IsolatedAsyncioTestCase):
+    """`user delete` while the server runs goes through it: the account's sessions end with a
+    stream error at once, the deletion is audited as the command line's, and a deletion the
+    server refuses changes nothing."""
+
+    def setUp(self):
+        self.server = Server()
+        self.addCleanup(self.server.cleanup)
+        self.server.add_user("dave", "dave-pass")
+        self.server.add_user("erin", "erin-pass")
+        self.server.start()
+
+    async def test_delete_ends_the_sessions_of_the_account(self):
+        s = self.server
+        dave = await Client("dave@localhost/desk", "dave-pass", s.c2s_port).online()
+        erin = await Client("erin@localhost/desk", "erin-pass", s.c2s_port).online()
+        try:
+            result = await asyncio.to_thread(s.run, "user", "delete", "Dave@localhost")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(result.stdout.strip(), "deleted dave@localhost")
+            await asyncio.wait_for(dave.was_disconnected.wait(), 10)
+            self.assertIn("not-authorized", dave.stream_errors)
+            self.assertEqual(s.run("user", "list").stdout.split(), ["erin@localhost"])
+            self.assertFalse(erin.was_disconnected.is_set())
+            db = sqlite3.connect(os.path.join(s.data_dir, "switchboard.sqlite"))
+            try:
+                audit = db.execute("SELECT action, target, reason FROM audit_log").fetchall()
+            finally:
+                db.close()
+            self.assertIn(("delete account", "dave@localhost"), [(a, t) for a, t, _ in audit])
+            self.assertTrue(any(a == "delete account" and "cli" in r for a, _, r in audit), audit)
+
+            missing = await asyncio.to_thread(s.run, "user", "delete", "dave@localhost")
+            self.assertNotEqual(missing.returncode, 0)
+            self.assertIn("no account", missing.stderr)
+        finally:
+            for client in (dave, erin):
+                client.abort()
 
 
 class ConfigFileTest(unittest.TestCase):
