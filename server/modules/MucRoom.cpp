@@ -311,6 +311,13 @@ QString affiliationChangeRefusal(Affiliation actorAffiliation, Affiliation curre
     return QString();
 }
 
+XmlElement statusCode(int code)
+{
+    XmlElement status(u"status"_s);
+    status.setAttribute(u"code"_s, QString::number(code));
+    return status;
+}
+
 QString prepareNick(const QString &nick)
 {
     if (nick.isEmpty())

@@ -76,6 +76,10 @@ QString affiliationChangeRefusal(Affiliation actorAffiliation, Affiliation curre
 
 // A nickname as the occupant JID's resourcepart (RFC 7622 §3.4, Resourceprep); null if refused.
 QString prepareNick(const QString &nick);
+
+// A muc#user <status code='…'/> (the codes are listed in §15.6).
+XmlElement statusCode(int code);
+
 // XEP-0421 §3: stable per real bare JID and room, opaque without the room's secret.
 QString occupantId(const QByteArray &secret, const QString &realBareJid);
 
