@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <functional>
@@ -21,6 +22,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -220,6 +222,46 @@ private Q_SLOTS:
         QVERIFY(conn.bytesToWrite() > 0);   // the kernel refused most of it
         QCOMPARE(clientReceive(all.size()), all);
         QTRY_COMPARE(conn.bytesToWrite(), qint64(0));
+    }
+
+    void manyConnectionsCorkedInOneTurnLeaveOverSeveralTurns()
+    {
+        // 300 clients written to in one turn: their sends take milliseconds, so they leave in
+        // slices over several turns (the loop stays free for timers and other input between
+        // them), and every client still gets exactly its bytes.
+        constexpr int Clients = 300;
+        const QByteArray bytes = pattern(128 * 1024);
+        std::vector<std::unique_ptr<Connection>> connections;
+        std::vector<int> peers;
+        for (int i = 0; i < Clients; ++i) {
+            int pair[2];
+            QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
+            const int buffer = 1 << 20;
+            ::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+            ::setsockopt(pair[1], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+            connections.push_back(std::make_unique<Connection>(pair[0]));
+            peers.push_back(pair[1]);
+        }
+        for (auto &connection : connections)
+            connection->write(bytes);
+        auto flushed = [&] {
+            return int(std::count_if(connections.cbegin(), connections.cend(),
+                                     [](const auto &c) { return c->bytesToWrite() == 0; }));
+        };
+        QCOMPARE(flushed(), 0);
+        QCoreApplication::processEvents();   // one turn: the first slice
+        const int afterOneTurn = flushed();
+        QVERIFY2(afterOneTurn > 0 && afterOneTurn < Clients, qPrintable(QString::number(afterOneTurn)));
+        QTRY_COMPARE(flushed(), Clients);
+        for (int peer : peers) {
+            QByteArray received;
+            char chunk[65536];
+            ssize_t n;
+            while ((n = ::recv(peer, chunk, sizeof chunk, 0)) > 0)
+                received.append(chunk, n);
+            QCOMPARE(received, bytes);
+            ::close(peer);
+        }
     }
 
     void gracefulCloseDeliversEverythingThenFin()

@@ -1,6 +1,7 @@
 // EpollEventDispatcher: the server thread's event loop on epoll. Timers, socket notifiers,
 // posted events and quitting behave as with Qt's own dispatchers; a notifier removed by an
-// earlier handler of the same turn is not activated.
+// earlier handler of the same turn is not activated; timers due during a long batch of busy
+// descriptors run between them.
 #include "core/EpollEventDispatcher.h"
 
 #include <QElapsedTimer>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <atomic>
+
+using namespace Qt::StringLiterals;
 
 class tst_EpollEventDispatcher : public QObject
 {
@@ -141,6 +144,56 @@ private Q_SLOTS:
         for (int fd : {a[0], a[1], b[0], b[1]})
             ::close(fd);
         QCOMPARE(activations, 1);
+    }
+
+    void dueTimersRunBetweenBusyDescriptors()
+    {
+        // Four descriptors ready in one turn, each handler busy for 3 ms: a timer already due
+        // runs after the first of them, not after the whole batch (a room's fan-out must not
+        // hold the timers back for its whole length).
+        constexpr int Pairs = 4;
+        int fds[Pairs][2];
+        for (auto &pair : fds) {
+            QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
+            QVERIFY(::write(pair[1], "x", 1) == 1);
+        }
+        QStringList order;
+        auto busy = [](int ms) {
+            QElapsedTimer clock;
+            clock.start();
+            while (clock.elapsed() < ms) {
+            }
+        };
+        inEpollThread([&](QEventLoop &loop) {
+            auto finishWhenDone = [&] {
+                if (order.size() == Pairs + 1)
+                    loop.exit(0);
+            };
+            for (auto &pair : fds) {
+                auto *notifier = new QSocketNotifier(pair[0], QSocketNotifier::Read, &loop);
+                QObject::connect(notifier, &QSocketNotifier::activated, &loop, [=, &order] {
+                    notifier->setEnabled(false);
+                    busy(3);
+                    order.append(u"socket"_s);
+                    finishWhenDone();
+                });
+            }
+            auto *timer = new QTimer(&loop);
+            timer->setSingleShot(true);
+            timer->setTimerType(Qt::PreciseTimer);
+            QObject::connect(timer, &QTimer::timeout, &loop, [&] {
+                order.append(u"timer"_s);
+                finishWhenDone();
+            });
+            timer->start(1);
+            busy(2);   // due before the loop first looks at the descriptors
+        });
+        for (auto &pair : fds) {
+            ::close(pair[0]);
+            ::close(pair[1]);
+        }
+        QCOMPARE(order.size(), Pairs + 1);
+        QCOMPARE(order.indexOf(u"timer"_s), 1);
     }
 
     void postedEventsAndCrossThreadWakeUp()
