@@ -57,8 +57,10 @@ void HttpsAcceptor::handOver(QSslSocket *socket, const QByteArray &head)
 {
     socket->setProperty(InspectingProperty, false);
     disconnect(socket, nullptr, this, nullptr);
-    if (m_taker && m_taker(socket, head))
-        return;
+    for (const Taker &taker : std::as_const(m_takers)) {
+        if (taker(socket, head))
+            return;
+    }
     connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
     limitRequests(socket);
     addPendingConnection(socket);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QSslConfiguration>
 #include <QTcpServer>
 
@@ -9,8 +10,9 @@
 class QSslSocket;
 
 // The HTTPS port's acceptor: a QTcpServer that runs the TLS handshake and looks at the head of
-// the first request before the HTTP server reads it. A taker (the WebSocket upgrade) may claim
-// the connection by that head; every other connection becomes a pending connection of the HTTP
+// the first request before the HTTP server reads it. Takers (the WebSocket upgrade, requests
+// whose body is streamed rather than held) are asked in the order added and may claim the
+// connection by that head; every other connection becomes a pending connection of the HTTP
 // server bound to this acceptor (QAbstractHttpServer::bind), its request still unread.
 // Why not QSslServer: QtHttpServer 6.4 upgrades WebSockets itself and cannot answer with a
 // subprotocol, which XMPP over WebSocket requires (RFC 7395 §3.1, "xmpp").
@@ -25,7 +27,7 @@ public:
     // since Qt HTTP Server 6.4 holds a whole request in memory.
     HttpsAcceptor(const QSslConfiguration &configuration, const qint64 *maxRequestBytes, QObject *parent = nullptr);
 
-    void setTaker(Taker taker) { m_taker = std::move(taker); }
+    void addTaker(Taker taker) { m_takers.append(std::move(taker)); }
 
 protected:
     void incomingConnection(qintptr descriptor) override;
@@ -38,5 +40,5 @@ private:
 
     QSslConfiguration m_configuration;
     const qint64 *m_maxRequestBytes;
-    Taker m_taker;
+    QList<Taker> m_takers;
 };

@@ -51,6 +51,35 @@ void HttpsListener::addRoute(QHttpServerRequest::Methods methods, const QString 
     m_routes.append({methods, pattern, std::move(handler)});
 }
 
+void HttpsListener::takeRequests(const QByteArray &method, const QString &pathPattern, StreamHandler handler)
+{
+    QRegularExpression pattern(QRegularExpression::anchoredPattern(pathPattern));
+    Q_ASSERT(pattern.isValid());
+    m_taken.append({method, pattern, std::move(handler)});
+}
+
+bool HttpsListener::takeRequest(QSslSocket *socket, const QByteArray &requestHead)
+{
+    // request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
+    const QByteArray line = requestHead.left(requestHead.indexOf("\r\n"));
+    const QList<QByteArray> parts = line.split(' ');
+    if (parts.size() != 3)
+        return false;
+    const QByteArray target = parts.at(1);
+    const qsizetype query = target.indexOf('?');
+    const QString path = QString::fromLatin1(query < 0 ? target : target.first(query));
+    for (const Taken &taken : std::as_const(m_taken)) {
+        if (parts.at(0) != taken.method)
+            continue;
+        const QRegularExpressionMatch match = taken.pattern.match(path);
+        if (match.hasMatch()) {
+            taken.handler(socket, requestHead, match);
+            return true;
+        }
+    }
+    return false;
+}
+
 void HttpsListener::setWebSocketHandler(WebSocketHandler handler)
 {
     m_webSocketHandler = std::move(handler);
@@ -146,7 +175,7 @@ bool HttpsListener::takeUpgrade(QSslSocket *socket, const QByteArray &requestHea
 
 bool HttpsListener::wanted() const
 {
-    return !m_routes.isEmpty() || bool(m_webSocketHandler);
+    return !m_routes.isEmpty() || !m_taken.isEmpty() || bool(m_webSocketHandler);
 }
 
 QString HttpsListener::url(const QString &path) const
@@ -175,7 +204,8 @@ bool HttpsListener::listen(const QHostAddress &address, quint16 port, const Cert
     tls.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
 
     auto *tcp = new HttpsAcceptor(tls, &m_maxRequestBytes, m_server.get());
-    tcp->setTaker([this](QSslSocket *socket, const QByteArray &head) { return takeUpgrade(socket, head); });
+    tcp->addTaker([this](QSslSocket *socket, const QByteArray &head) { return takeUpgrade(socket, head); });
+    tcp->addTaker([this](QSslSocket *socket, const QByteArray &head) { return takeRequest(socket, head); });
     if (!tcp->listen(address, port)) {
         *error = tcp->errorString();
         delete tcp;

@@ -28,6 +28,10 @@ public:
     using Handler = std::function<void(const QHttpServerRequest &request, QHttpServerResponder &responder,
                                        const QRegularExpressionMatch &match)>;
     using WebSocketHandler = std::function<void(std::unique_ptr<QWebSocket> socket)>;
+    // A connection taken by the head of its first request: the socket (TLS done, the whole
+    // request still unread, the handler's from now on), that head, and the path's match.
+    using StreamHandler = std::function<void(QSslSocket *socket, const QByteArray &requestHead,
+                                             const QRegularExpressionMatch &match)>;
 
     explicit HttpsListener(QObject *parent = nullptr);
     ~HttpsListener() override;
@@ -35,6 +39,11 @@ public:
     // Routes are tried in the order added; `pathPattern` must match the whole path (it is
     // anchored here). A path that matches a route but not its methods gets 405, no route 404.
     void addRoute(QHttpServerRequest::Methods methods, const QString &pathPattern, Handler handler);
+    // Requests whose method is `method` and whose path (without the query) matches the whole
+    // `pathPattern`, when they open their connection, bypass Qt HTTP Server (which would hold
+    // their body in memory): the handler reads them from the socket itself. The same request
+    // later on a kept-alive connection reaches the routes instead.
+    void takeRequests(const QByteArray &method, const QString &pathPattern, StreamHandler handler);
     // Every WebSocket upgrade (any path: the handler reads socket->requestUrl() and closes
     // what it does not serve). Without a handler, upgrades are refused.
     void setWebSocketHandler(WebSocketHandler handler);
@@ -44,13 +53,13 @@ public:
 
     // The largest request (headers and body) a connection may send before its answer: Qt HTTP
     // Server 6.4 holds a whole request in memory before anyone sees it, so a connection that
-    // sends more is cut off. Default 1 MiB; file upload raises it to its largest file. Counting
+    // sends more is cut off. Default 1 MiB (requests with large bodies are taken, takeRequests). Counting
     // starts again whenever the server writes to the connection, and stops at a WebSocket
     // upgrade (the socket then belongs to its QWebSocket).
     void setMaxRequestBytes(qint64 bytes) { m_maxRequestBytes = qMax(m_maxRequestBytes, bytes); }
     qint64 maxRequestBytes() const { return m_maxRequestBytes; }
 
-    // Something uses the listener: a route or a WebSocket handler was added.
+    // Something uses the listener: a route, a taken request or a WebSocket handler was added.
     bool wanted() const;
 
     // The URL that clients use for `path` (begins with '/'): urlBase() + path.
@@ -76,13 +85,22 @@ private:
         QRegularExpression pattern;
         Handler handler;
     };
+    struct Taken
+    {
+        QByteArray method;
+        QRegularExpression pattern;
+        StreamHandler handler;
+    };
     bool dispatch(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    // The acceptor's taker for takeRequests().
+    bool takeRequest(QSslSocket *socket, const QByteArray &requestHead);
     // The acceptor's taker: a WebSocket upgrade goes to our own QWebSocketServer (Qt HTTP
     // Server 6.4 cannot answer a subprotocol).
     bool takeUpgrade(QSslSocket *socket, const QByteArray &requestHead);
 
     std::unique_ptr<Server> m_server;
     QList<Route> m_routes;
+    QList<Taken> m_taken;
     WebSocketHandler m_webSocketHandler;
     std::unique_ptr<QWebSocketServer> m_webSockets;
     QList<QPointer<QSslSocket>> m_upgrading;   // TLS connections whose handshake is under way

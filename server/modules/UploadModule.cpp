@@ -4,6 +4,7 @@
 #include "host/ModuleHost.h"
 #include "http/HttpRange.h"
 #include "http/HttpsListener.h"
+#include "http/StreamedRequest.h"
 #include "routing/StanzaRouter.h"
 #include "stanza/StanzaError.h"
 
@@ -11,8 +12,6 @@
 #include <QSslSocket>
 #include <QTimer>
 #include <QUrl>
-
-#include <malloc.h>
 
 using namespace Qt::StringLiterals;
 using Status = QHttpServerResponder::StatusCode;
@@ -38,15 +37,24 @@ QString displayName(const QString &filename)
 
 // Every HTTP answer carries these: web clients upload and download from another origin, and a
 // file is data, never a page of ours (no sniffing, no scripts).
+StreamedRequest::Headers commonHeaders()
+{
+    return {
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Allow-Methods", "GET, HEAD, PUT, OPTIONS"},
+        {"Access-Control-Allow-Headers", "Content-Type, Content-Length, Range, Authorization"},
+        {"Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges"},
+        {"Access-Control-Max-Age", "7200"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Content-Security-Policy", "default-src 'none'; sandbox"},
+    };
+}
+
 void writeCommonHeaders(QHttpServerResponder &r)
 {
-    r.writeHeader("Access-Control-Allow-Origin", "*");
-    r.writeHeader("Access-Control-Allow-Methods", "GET, HEAD, PUT, OPTIONS");
-    r.writeHeader("Access-Control-Allow-Headers", "Content-Type, Content-Length, Range, Authorization");
-    r.writeHeader("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges");
-    r.writeHeader("Access-Control-Max-Age", "7200");
-    r.writeHeader("X-Content-Type-Options", "nosniff");
-    r.writeHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    const StreamedRequest::Headers headers = commonHeaders();
+    for (const auto &[name, value] : headers)
+        r.writeHeader(name, value);
 }
 
 void answer(QHttpServerResponder &r, Status status, const QString &text = QString())
@@ -169,17 +177,18 @@ void UploadModule::load(ModuleHost &host)
         return;
     }
     m_ready = true;
-    // A PUT carries its file and a few KiB of headers (see HttpsListener::setMaxRequestBytes).
-    m_https->setMaxRequestBytes(m_maxSize + 64 * 1024);
 
     host.addItem(m_domain, u"HTTP File Upload"_s);
     host.hookDomain(m_domain, [this](StanzaEvent &event) { return handleStanza(event); });
 
     // The secret PUT URL and the file's GET URL: /upload/<32 hex digits>/<name for people>.
     const QString path = u"/upload/([0-9a-f]{32})(?:/.*)?"_s;
-    m_https->addRoute(QHttpServerRequest::Method::Put, path,
-                      [this](const QHttpServerRequest &request, QHttpServerResponder &responder,
-                             const QRegularExpressionMatch &match) { put(request, responder, match.captured(1)); });
+    // A PUT is read from its own connection straight to disk (StreamedRequest), never whole in
+    // memory; one that follows another request on a kept-alive connection gets 405 below.
+    m_https->takeRequests("PUT", path, [this](QSslSocket *socket, const QByteArray &head,
+                                              const QRegularExpressionMatch &match) {
+        put(socket, head, match.captured(1));
+    });
     m_https->addRoute(QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head, path,
                       [this](const QHttpServerRequest &request, QHttpServerResponder &responder,
                              const QRegularExpressionMatch &match) { get(request, responder, match.captured(1)); });
@@ -320,48 +329,49 @@ QString UploadModule::url(const QString &id, const QString &filename) const
     return m_https->url(u"/upload/"_s + id + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(displayName(filename))));
 }
 
-void UploadModule::put(const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &token)
+void UploadModule::put(QSslSocket *socket, const QByteArray &head, const QString &token)
 {
-    const QByteArray body = request.body();
-    const QByteArray lengthHeader = header(request, "Content-Length");
-    bool ok = true;
-    const qint64 contentLength = lengthHeader.isEmpty() ? body.size() : lengthHeader.trimmed().toLongLong(&ok);
-    if (!ok || contentLength != body.size()) {
-        answer(responder, Status::BadRequest, u"Content-Length does not match the body"_s);
-        return;
-    }
-    const QString contentType = QString::fromUtf8(header(request, "Content-Type")).trimmed();
-    const UploadSlots::Check check = m_slots.check(token, contentLength, contentType);
-    if (check != UploadSlots::Check::Ok) {
-        answer(responder, Status(UploadSlots::httpStatus(check)), UploadSlots::reason(check));
-        return;
-    }
-    const UploadSlots::Slot slot = *m_slots.find(token);
-    if (m_quota > 0 && m_store->usage(slot.username) + slot.size > m_quota) {
-        answer(responder, Status::PayloadTooLarge, u"Upload quota exceeded"_s);
-        return;
-    }
-    UploadedFile file;
-    file.id = slot.fileId;
-    file.username = slot.username;
-    file.filename = slot.filename;
-    file.contentType = !slot.contentType.isEmpty() ? slot.contentType
-                     : !contentType.isEmpty()      ? contentType
-                                                   : u"application/octet-stream"_s;
-    QString error;
-    // The file and its row are committed before the client hears 201 (§6).
-    if (!m_store->commit(&file, body, &error)) {
-        qCWarning(lcStorage) << "upload: cannot store" << file.id << error;
-        answer(responder, Status::InternalServerError, u"The file could not be stored"_s);
-        return;
-    }
-    m_slots.markUsed(token);
-    // The body's buffers (the socket's, the parser's) are freed by now; give large ones back
-    // to the system rather than keep the peak of the largest upload for the process's life.
-    if (body.size() > 4 * 1024 * 1024)
-        QTimer::singleShot(0, [] { malloc_trim(0); });
-    qCInfo(lcServer) << "upload:" << slot.username << "stored" << file.size << "bytes as" << file.id;
-    answer(responder, Status::Created);
+    QString fileId;
+    if (const UploadSlots::Slot *slot = m_slots.find(token))
+        fileId = slot->fileId;
+    // Judged by the head alone, before a byte of the body is read.
+    auto check = [this, token](const StreamedRequest::Head &head) -> StreamedRequest::Answer {
+        const QString contentType = QString::fromUtf8(head.contentType);
+        const UploadSlots::Check check = m_slots.check(token, head.contentLength, contentType);
+        if (check != UploadSlots::Check::Ok)
+            return {UploadSlots::httpStatus(check), UploadSlots::reason(check)};
+        const UploadSlots::Slot *slot = m_slots.find(token);
+        if (m_quota > 0 && m_store->usage(slot->username) + slot->size > m_quota)
+            return {413, u"Upload quota exceeded"_s};
+        return {};
+    };
+    auto finish = [this, token](const StreamedRequest::Head &head, const QString &temporary) -> StreamedRequest::Answer {
+        // Another PUT to the same slot may have finished first.
+        const UploadSlots::Slot *found = m_slots.find(token);
+        if (!found || found->used)
+            return {UploadSlots::httpStatus(UploadSlots::Check::Used), UploadSlots::reason(UploadSlots::Check::Used)};
+        const UploadSlots::Slot slot = *found;
+        const QString contentType = QString::fromUtf8(head.contentType).trimmed();
+        UploadedFile file;
+        file.id = slot.fileId;
+        file.username = slot.username;
+        file.filename = slot.filename;
+        file.contentType = !slot.contentType.isEmpty() ? slot.contentType
+                         : !contentType.isEmpty()      ? contentType
+                                                       : u"application/octet-stream"_s;
+        QString error;
+        // The file and its row are committed before the client hears 201 (§6).
+        if (!m_store->commitTemporary(&file, temporary, &error)) {
+            qCWarning(lcStorage) << "upload: cannot store" << file.id << error;
+            return {500, u"The file could not be stored"_s};
+        }
+        m_slots.markUsed(token);
+        qCInfo(lcServer) << "upload:" << slot.username << "stored" << file.size << "bytes as" << file.id;
+        return {201, QString()};
+    };
+    // An unknown token still gets a (never created) name, so that the refusal goes the same way.
+    const QString temporary = m_store->temporaryPath(fileId.isEmpty() ? UploadStore::generateId() : fileId);
+    new StreamedRequest(socket, head, temporary, commonHeaders(), check, finish);
 }
 
 void UploadModule::get(const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &id)

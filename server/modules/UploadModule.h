@@ -11,6 +11,7 @@
 
 class HttpsListener;
 class ModuleHost;
+class QSslSocket;
 class QTimer;
 class XmlElement;
 struct StanzaEvent;
@@ -21,9 +22,9 @@ struct StanzaEvent;
 // HTTPS listener: PUT to the slot's secret URL, GET/HEAD by the file's random id with ranges,
 // CORS for web clients. Files older than upload_expires_after are swept with their rows.
 //
-// Qt HTTP Server 6.4 hands a request over only once its whole body has arrived, in memory, so
-// a PUT costs its size in memory (plus the socket's buffer) until it is written out; bodies
-// are limited to upload_max_size by the slot, not before they arrive (docs/ARCHITECTURE.md).
+// A PUT bypasses Qt HTTP Server (which would hold its whole body in memory): it is judged by
+// its head against its slot, then streamed to a temporary file and committed when complete
+// (StreamedRequest, docs/ARCHITECTURE.md).
 class UploadModule final : public Module
 {
 public:
@@ -50,7 +51,7 @@ public:
 private:
     bool handleStanza(StanzaEvent &event);
     void requestSlot(StanzaEvent &event, const XmlElement &request);
-    void put(const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &token);
+    void put(QSslSocket *socket, const QByteArray &head, const QString &token);
     void get(const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &id);
     QString url(const QString &id, const QString &filename) const;
 

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -128,31 +129,50 @@ QString UploadStore::filePath(const QString &id) const
 
 bool UploadStore::commit(UploadedFile *file, const QByteArray &bytes, QString *error)
 {
+    const QString temp = temporaryPath(file->id);
+    if (temp.isEmpty()) {
+        *error = u"invalid upload id"_s;
+        return false;
+    }
+    if (!writeDurably(temp, bytes, error)) {
+        QFile::remove(temp);
+        return false;
+    }
+    return commitTemporary(file, temp, error);
+}
+
+QString UploadStore::temporaryPath(const QString &id) const
+{
+    const QString path = filePath(id);
+    if (path.isEmpty())
+        return {};
+    return path + u'.' + generateId().left(8) + TempSuffix;
+}
+
+bool UploadStore::commitTemporary(UploadedFile *file, const QString &temporaryPath, QString *error)
+{
     const QString path = filePath(file->id);
     if (path.isEmpty()) {
         *error = u"invalid upload id"_s;
+        QFile::remove(temporaryPath);
         return false;
     }
     // An id is stored once: never replace a file (the insert below would fail and take it along).
     if (QFile::exists(path) || find(file->id)) {
         *error = u"upload %1 exists"_s.arg(file->id);
+        QFile::remove(temporaryPath);
         return false;
     }
-    const QString temp = path + TempSuffix;
-    QFile::remove(temp);
-    if (!writeDurably(temp, bytes, error)) {
-        QFile::remove(temp);
-        return false;
-    }
-    if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
+    const qint64 size = QFileInfo(temporaryPath).size();
+    if (::rename(QFile::encodeName(temporaryPath).constData(), QFile::encodeName(path).constData()) != 0) {
         *error = QString::fromLocal8Bit(strerror(errno));
-        QFile::remove(temp);
+        QFile::remove(temporaryPath);
         return false;
     }
     fsyncDirectory(m_directory);
 
     file->created = QDateTime::currentDateTimeUtc();
-    file->size = bytes.size();
+    file->size = size;
     QSqlQuery q(m_database->connection());
     q.prepare(u"INSERT INTO uploads (%1) VALUES (?, ?, ?, ?, ?, ?)"_s.arg(Columns));
     q.addBindValue(file->id);

@@ -51,6 +51,12 @@ public:
     // Writes the bytes and commits the row (file->created is stamped now). On failure nothing
     // stays behind.
     bool commit(UploadedFile *file, const QByteArray &bytes, QString *error);
+    // A temporary name for file `id` in the directory, unique per call (a sweep removes it
+    // once it is old): where a body being received is written.
+    QString temporaryPath(const QString &id) const;
+    // Commits a file already written (and fsynced) at `temporaryPath`: renamed to its id, then
+    // the row (file->size from the file). On failure the temporary file is removed.
+    bool commitTemporary(UploadedFile *file, const QString &temporaryPath, QString *error);
     std::optional<UploadedFile> find(const QString &id) const;
     QList<UploadedFile> list(const QString &username = QString()) const;   // newest first
     qint64 usage(const QString &username) const;                          // bytes stored
