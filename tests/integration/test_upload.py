@@ -187,20 +187,25 @@ class UploadTest(ServerTestCase):
         stored = os.listdir(os.path.join(self.server.data_dir, "uploads"))
         self.assertTrue(all(len(n) == 32 and all(c in "0123456789abcdef" for c in n) for n in stored), stored)
 
-    async def test_oversized_bodies_are_cut_off(self):
-        """Qt's HTTP server holds a request in memory until it is complete: a body far past the
-        largest file is cut off while it arrives, wherever it is sent."""
+    async def test_oversized_bodies_are_refused_unread(self):
+        """A PUT is judged by its head: a Content-Length above the slot (or for no slot) is
+        refused before the body is read, and a client that keeps sending anyway is cut off
+        after a little, wherever it is sent; the server reads and keeps none of it."""
         import socket
         import ssl
 
-        def flood():
+        bob = await self.client("bob").online()
+        put, _get = await self.slot(bob, "small.bin", 1000)
+
+        def flood(path):
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
             sent = 0
             with socket.create_connection(("127.0.0.1", self.port), timeout=30) as raw:
                 with ctx.wrap_socket(raw, server_hostname=DOMAIN) as tls:
-                    tls.sendall(f"PUT /upload/{'a' * 32}/x HTTP/1.1\r\nHost: {DOMAIN}\r\n"
+                    tls.sendall(f"PUT {path} HTTP/1.1\r\nHost: {DOMAIN}\r\n"
+                                f"Content-Type: application/octet-stream\r\n"
                                 f"Content-Length: {8 * MAX_SIZE}\r\n\r\n".encode())
                     chunk = b"z" * 65536
                     try:
@@ -211,12 +216,18 @@ class UploadTest(ServerTestCase):
                     except (ConnectionError, ssl.SSLError, socket.timeout):
                         pass
             return sent
-        sent = await asyncio.to_thread(flood)
-        # The kernel's socket buffers on both sides take several MiB more than the server read.
-        self.assertLess(sent, 8 * MAX_SIZE, "the server read the whole body")
+        for path in (urllib.parse.urlsplit(put).path, f"/upload/{'a' * 32}/x"):
+            sent = await asyncio.to_thread(flood, path)
+            print(f"refused PUT: the client got {sent // 1024} KiB out before it was cut off")
+            # The kernel's socket buffers on both sides take several MiB more than the server read.
+            self.assertLess(sent, 3 * MAX_SIZE, "the server read the body")
         await wait_for(lambda: any("connection closed" in line for line in self.server.output), timeout=10,
                        what="the server's note that it cut the connection off")
+        self.assertEqual(os.listdir(os.path.join(self.server.data_dir, "uploads")), [])
         self.assertTrue(self.server.alive())
+        # The slot was never used.
+        r = await arequest(self.server, "PUT", put, b"x" * 1000, {"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 201)
 
     async def test_too_large_and_malformed_requests(self):
         bob = await self.client("bob").online()
