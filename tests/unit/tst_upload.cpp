@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -89,6 +90,40 @@ private Q_SLOTS:
         QFile first(store.filePath(b.id));
         QVERIFY(first.open(QIODevice::ReadOnly));
         QCOMPARE(first.size(), 234);
+    }
+
+    void commitTemporaryRenamesAndInserts()
+    {
+        TempDatabase db;
+        QVERIFY(db.addAccounts({u"alice"_s}));
+        UploadStore store(db.database(), db.path());
+        QString error;
+        QVERIFY(store.ensureSchema(&error));
+        UploadedFile f = file(u"alice"_s, u"streamed.bin"_s);
+        const QString temp = store.temporaryPath(f.id);
+        QVERIFY(temp.startsWith(store.filePath(f.id) + u'.') && temp.endsWith(u".part"_s));
+        QVERIFY(temp != store.temporaryPath(f.id));   // two PUTs never share one
+        QFile written(temp);
+        QVERIFY(written.open(QIODevice::WriteOnly | QIODevice::NewOnly));
+        QCOMPARE(written.write(QByteArray(4321, 's')), 4321);
+        written.close();
+        QVERIFY2(store.commitTemporary(&f, temp, &error), qPrintable(error));
+        QVERIFY(!QFile::exists(temp));
+        QCOMPARE(QFileInfo(store.filePath(f.id)).size(), 4321);
+        QCOMPARE(store.find(f.id)->size, 4321);
+        QCOMPARE(store.usage(u"alice"_s), 4321);
+
+        // The same id again: refused, the temporary file goes, the stored one stays.
+        UploadedFile again = f;
+        const QString second = store.temporaryPath(f.id);
+        QFile other(second);
+        QVERIFY(other.open(QIODevice::WriteOnly));
+        other.write("x");
+        other.close();
+        QVERIFY(!store.commitTemporary(&again, second, &error));
+        QVERIFY(!QFile::exists(second));
+        QCOMPARE(QFileInfo(store.filePath(f.id)).size(), 4321);
+        QCOMPARE(QDir(store.directory()).entryList(QDir::Files).size(), 1);
     }
 
     void expiryRemovesRowsAndFiles()
