@@ -50,11 +50,16 @@ StreamedRequest::Headers commonHeaders()
     };
 }
 
+// For the answers Qt HTTP Server writes (GET, HEAD, OPTIONS). A PUT is taken only as the first
+// request of a connection (HttpsListener::takeRequests), so a client must not send one on this
+// connection after such an answer: a pooled HTTP client (a phone's, downloading one file and then
+// uploading another) or a browser after its CORS preflight opens a new one (RFC 9112 §9.6).
 void writeCommonHeaders(QHttpServerResponder &r)
 {
     const StreamedRequest::Headers headers = commonHeaders();
     for (const auto &[name, value] : headers)
         r.writeHeader(name, value);
+    r.writeHeader("Connection", "close");
 }
 
 void answer(QHttpServerResponder &r, Status status, const QString &text = QString())

@@ -3,10 +3,14 @@
 100 Continue (or its refusal) before it sends the body (RFC 9110 §10.1.1); a client that goes
 away half-way leaves neither file nor row, and its slot stays usable until it expires (the
 upload never happened, XEP-0363 §6 allows one upload per slot); chunked bodies get 411; a
-Content-Length above the slot is refused from the head without reading the body."""
+Content-Length above the slot is refused from the head without reading the body. A PUT is taken
+only as a connection's first request, so every other answer on the upload paths says
+`Connection: close`: a pooled client (one connection object for a download, a CORS preflight and
+an upload) still gets its 201."""
 
 import asyncio
 import hashlib
+import http.client
 import os
 import socket
 import ssl
@@ -219,6 +223,36 @@ class UploadStreamTest(ServerTestCase):
         self.assertEqual(stored, 201, "a slot whose upload failed stays usable")
         self.assertEqual((status, got == body), (200, True))
         self.assertEqual(len(self.uploads()), 1)
+
+    async def test_one_client_connection_downloads_preflights_then_uploads(self):
+        alice = await self.client("alice").online()
+        first = os.urandom(300 * 1024)
+        put, get = await self.slot(alice, "first.bin", len(first))
+        second = os.urandom(200 * 1024)
+        put2, get2 = await self.slot(alice, "second.bin", len(second))
+
+        def pooled():
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=ctx)
+            answers = []
+            try:
+                for method, url, body in (("PUT", put, first), ("GET", get, None), ("OPTIONS", put2, None),
+                                          ("PUT", put2, second), ("GET", get2, None)):
+                    headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+                    connection.request(method, path_of(url), body=body, headers=headers)
+                    response = connection.getresponse()
+                    answers.append((method, response.status, response.getheader("Connection"), response.read()))
+            finally:
+                connection.close()
+            return answers
+
+        answers = await asyncio.to_thread(pooled)
+        self.assertEqual([(m, s) for m, s, _, _ in answers],
+                         [("PUT", 201), ("GET", 200), ("OPTIONS", 204), ("PUT", 201), ("GET", 200)])
+        self.assertTrue(all(c == "close" for _, _, c, _ in answers), answers)
+        self.assertEqual((answers[1][3], answers[4][3]), (first, second))
 
     async def test_chunked_and_oversized_heads_are_refused(self):
         bob = await self.client("bob").online()
