@@ -4,6 +4,7 @@
 // docs/timeline.png (into the build tree under CTest, see scripts/update-screenshot.sh).
 
 #include "ConsoleClient.h"
+#include "ConsoleServer.h"
 #include "MainWindow.h"
 #include "PeopleModel.h"
 #include "PeopleView.h"
@@ -41,7 +42,6 @@ private:
         m_clients.push_back(std::make_unique<Client>(jid, user + u"-secret"_s, m_port, options));
         return m_clients.back().get();
     }
-    void saveShot(const QString &name);
 
     QTemporaryDir m_dataDir;
     QTemporaryDir m_settingsDir;
@@ -57,13 +57,7 @@ void tst_ConsolePeople::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
-    ServerConfig config;
-    config.domain = u"localhost"_s;
-    config.dataDir = m_dataDir.path();
-    config.bindAddress = QHostAddress(QHostAddress::LocalHost);
-    config.c2sPort = 0;
-    config.c2sTlsPort = 0;
-    config.scramIterations = 4096;
+    ServerConfig config = console_test::loopbackConfig(m_dataDir.path());
     config.moduleOptions.insert(u"client_ping_interval"_s, u"2"_s);
     QString error;
     QVERIFY2(m_link.start(config, &error), qPrintable(error));
@@ -81,20 +75,6 @@ void tst_ConsolePeople::cleanupTestCase()
     m_clients.clear();
     m_window.reset();
     m_link.shutdown();
-}
-
-void tst_ConsolePeople::saveShot(const QString &name)
-{
-    QTest::qWait(300);   // let the layout settle
-    const QImage image = m_window->grab().toImage();
-    QVERIFY(!image.isNull());
-    const QString dir = qEnvironmentVariable("SWITCHBOARD_SCREENSHOT_DIR");
-    if (dir.isEmpty())
-        return;   // run by hand: nothing to write
-    QVERIFY(QDir().mkpath(dir));
-    const QString path = QDir(dir).filePath(name);
-    QVERIFY2(image.save(path), qPrintable(path));
-    qInfo("wrote %s (%dx%d)", qPrintable(path), image.width(), image.height());
 }
 
 void tst_ConsolePeople::peopleClientRttAndTimeline()
@@ -155,7 +135,7 @@ void tst_ConsolePeople::peopleClientRttAndTimeline()
     m_window->sessionViewTabs()->setCurrentWidget(m_window->peopleView());
     QVERIFY(m_window->peopleView()->selectSession(laptopId));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->detailsPane()->sessionId(), laptopId, Timeout);
-    saveShot(u"people.png"_s);
+    console_test::saveScreenshot(m_window.get(), u"people.png"_s);
 
     // Kicked: the timeline keeps every step, down to who closed it and why.
     m_link.kickSession(laptopId, StreamError::Condition::PolicyViolation, u"Time to go home"_s);
@@ -187,7 +167,7 @@ void tst_ConsolePeople::peopleClientRttAndTimeline()
     m_window->detailsPane()->showTimeline();
     if (auto *splitter = m_window->findChild<QSplitter *>(u"sessionSplitter"_s))
         splitter->setSizes({760, 740});   // room for the details of each step
-    saveShot(u"timeline.png"_s);
+    console_test::saveScreenshot(m_window.get(), u"timeline.png"_s);
     // The person still has the phone.
     QTRY_COMPARE_WITH_TIMEOUT(people->rowCount(alice()), 1, Timeout);
 }

@@ -6,6 +6,7 @@
 // scripts/update-screenshot.sh).
 
 #include "ConsoleClient.h"
+#include "ConsoleServer.h"
 #include "MainWindow.h"
 #include "RoomActionDialog.h"
 #include "RoomOccupantsModel.h"
@@ -83,7 +84,6 @@ private:
         m_clients.push_back(std::make_unique<Client>(jid, user + u"-secret"_s, m_port));
         return m_clients.back().get();
     }
-    void saveShot(const QString &name);
 
     QTemporaryDir m_dataDir;
     QTemporaryDir m_settingsDir;
@@ -99,13 +99,7 @@ void tst_ConsoleRooms::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
-    ServerConfig config;
-    config.domain = u"localhost"_s;
-    config.dataDir = m_dataDir.path();
-    config.bindAddress = QHostAddress(QHostAddress::LocalHost);
-    config.c2sPort = 0;
-    config.c2sTlsPort = 0;
-    config.scramIterations = 4096;
+    ServerConfig config = console_test::loopbackConfig(m_dataDir.path());
     QString error;
     QVERIFY2(m_link.start(config, &error), qPrintable(error));
     m_port = m_link.serverInfo().c2sPort;
@@ -122,20 +116,6 @@ void tst_ConsoleRooms::cleanupTestCase()
     m_clients.clear();
     m_window.reset();
     m_link.shutdown();
-}
-
-void tst_ConsoleRooms::saveShot(const QString &name)
-{
-    QTest::qWait(300);   // let the layout settle
-    const QImage image = m_window->grab().toImage();
-    QVERIFY(!image.isNull());
-    const QString dir = qEnvironmentVariable("SWITCHBOARD_SCREENSHOT_DIR");
-    if (dir.isEmpty())
-        return;   // run by hand: nothing to write
-    QVERIFY(QDir().mkpath(dir));
-    const QString path = QDir(dir).filePath(name);
-    QVERIFY2(image.save(path), qPrintable(path));
-    qInfo("wrote %s (%dx%d)", qPrintable(path), image.width(), image.height());
 }
 
 void tst_ConsoleRooms::roomsTabKickAndDestroy()
@@ -204,7 +184,7 @@ void tst_ConsoleRooms::roomsTabKickAndDestroy()
                               u"Quarterly plans: drafts due Friday"_s, Timeout);
     m_window->tabs()->setCurrentWidget(tab);
     QVERIFY(tab->selectOccupant(u"Bob"_s));
-    saveShot(u"rooms.png"_s);
+    console_test::saveScreenshot(m_window.get(), u"rooms.png"_s);
 
     // Cancel does nothing; confirm kicks: bob's client hears 307 (XEP-0045 §8.2).
     QVERIFY(tab->selectOccupant(u"Bob"_s));

@@ -33,6 +33,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include "ConsoleClient.h"
+#include "ConsoleServer.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -160,13 +161,7 @@ void tst_MainWindow::initTestCase()
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
 
-    ServerConfig config;
-    config.domain = u"localhost"_s;
-    config.dataDir = m_dataDir.path();
-    config.bindAddress = QHostAddress(QHostAddress::LocalHost);
-    config.c2sPort = 0;
-    config.c2sTlsPort = 0;
-    config.scramIterations = 4096;
+    ServerConfig config = console_test::loopbackConfig(m_dataDir.path());
     QString error;
     QVERIFY2(m_link.start(config, &error), qPrintable(error));
     m_port = m_link.serverInfo().c2sPort;
@@ -554,19 +549,9 @@ void tst_MainWindow::renderScreenshot()
     QTRY_COMPARE_WITH_TIMEOUT(m_window->detailsPane()->rosterItemCount(), 1, Timeout);
     m_window->tabs()->setCurrentIndex(0);
     m_window->resize(1500, 820);
-    QTest::qWait(300);   // let the layout settle and the chart tick
-
-    const QImage image = m_window->grab().toImage();
-    QVERIFY(!image.isNull());
-    // CTest writes into the build tree, so a test run leaves the checkout clean;
-    // scripts/update-screenshot.sh points this at docs/ to refresh the README's picture.
-    const QString dir = qEnvironmentVariable("SWITCHBOARD_SCREENSHOT_DIR");
-    if (dir.isEmpty())
+    console_test::saveScreenshot(m_window.get(), u"screenshot.png"_s);   // the chart ticks meanwhile
+    if (qEnvironmentVariable("SWITCHBOARD_SCREENSHOT_DIR").isEmpty())
         QSKIP("SWITCHBOARD_SCREENSHOT_DIR is not set (run through ctest)");
-    QVERIFY(QDir().mkpath(dir));
-    const QString path = QDir(dir).filePath(u"screenshot.png"_s);
-    QVERIFY2(image.save(path), qPrintable(path));
-    qInfo("wrote %s (%dx%d)", qPrintable(path), image.width(), image.height());
 }
 
 QTEST_MAIN(tst_MainWindow)

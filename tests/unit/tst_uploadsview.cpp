@@ -1,3 +1,4 @@
+#include "ConsoleServer.h"
 #include "ServerLink.h"
 #include "UploadsView.h"
 
@@ -54,13 +55,7 @@ private Q_SLOTS:
     {
         QVERIFY(m_dataDir.isValid());
         QStandardPaths::setTestModeEnabled(true);
-        ServerConfig config;
-        config.domain = u"localhost"_s;
-        config.dataDir = m_dataDir.path();
-        config.bindAddress = QHostAddress(QHostAddress::LocalHost);
-        config.c2sPort = 0;
-        config.c2sTlsPort = 0;
-        config.scramIterations = 4096;
+        ServerConfig config = console_test::loopbackConfig(m_dataDir.path());
         config.moduleOptions.insert(u"upload_quota"_s, QString::number(1000 * 1000));
         connect(&m_link, &ServerLink::listening, this, [this](const QString &name, const QHostAddress &, quint16 port) {
             if (name == u"c2s")

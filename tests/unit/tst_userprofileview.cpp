@@ -1,3 +1,4 @@
+#include "ConsoleServer.h"
 #include "AccountsTab.h"
 #include "AuditLogTab.h"
 #include "ServerLink.h"
@@ -42,13 +43,7 @@ private Q_SLOTS:
     {
         QVERIFY(m_dataDir.isValid());
         QStandardPaths::setTestModeEnabled(true);
-        ServerConfig config;
-        config.domain = u"localhost"_s;
-        config.dataDir = m_dataDir.path();
-        config.bindAddress = QHostAddress(QHostAddress::LocalHost);
-        config.c2sPort = 0;
-        config.c2sTlsPort = 0;
-        config.scramIterations = 4096;
+        ServerConfig config = console_test::loopbackConfig(m_dataDir.path());
         QString error;
         QVERIFY2(m_link.start(config, &error), qPrintable(error));
         QCOMPARE(m_link.addAccount(u"alice"_s, u"alice-secret"_s), QString());
