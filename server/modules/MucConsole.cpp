@@ -43,7 +43,7 @@ QList<MucRoomInfo> MucModule::rooms() const
 
 bool MucModule::room(const QString &roomJid, MucRoomInfo *info) const
 {
-    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    const Room *room = findRoom(Jid::parse(roomJid));
     if (!room)
         return false;
     if (info)
@@ -54,7 +54,7 @@ bool MucModule::room(const QString &roomJid, MucRoomInfo *info) const
 QList<MucOccupantInfo> MucModule::occupants(const QString &roomJid) const
 {
     QList<MucOccupantInfo> list;
-    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    const Room *room = findRoom(Jid::parse(roomJid));
     if (!room)
         return list;
     for (const Occupant &o : std::as_const(room->occupants)) {
@@ -73,7 +73,7 @@ QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
         if (who.isFull() ? it.key() != who : it.key().bare() != who)
             continue;
         for (const QString &roomJid : *it) {
-            const auto room = m_rooms.value(roomJid);
+            const Room *room = findRoom(roomJid);
             if (!room || !room->nickOf.contains(it.key()))
                 continue;
             const Occupant &o = room->occupants.find(room->nickOf.value(it.key())).value();
@@ -86,7 +86,7 @@ QList<MucOccupantInfo> MucModule::occupancies(const QString &jid) const
 QList<MucAffiliationInfo> MucModule::affiliations(const QString &roomJid) const
 {
     QList<MucAffiliationInfo> list;
-    const auto room = m_rooms.value(Jid::parse(roomJid).bareString());
+    const Room *room = findRoom(Jid::parse(roomJid));
     if (!room)
         return list;
     for (auto it = room->affiliations.constBegin(); it != room->affiliations.constEnd(); ++it)

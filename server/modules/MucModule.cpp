@@ -196,12 +196,12 @@ void MucModule::endSession(Session *session)
     }
 }
 
-MucModule::Room *MucModule::findRoom(const Jid &roomJid)
+MucModule::Room *MucModule::findRoom(const Jid &roomJid) const
 {
     return findRoom(roomJid.bareString());
 }
 
-MucModule::Room *MucModule::findRoom(const QString &roomJid)
+MucModule::Room *MucModule::findRoom(const QString &roomJid) const
 {
     const auto it = m_rooms.constFind(roomJid);
     return it == m_rooms.constEnd() ? nullptr : it->get();

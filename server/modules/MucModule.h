@@ -104,8 +104,8 @@ private:
     void destroyRoom(Room &room, const QString &reason, const QString &alternate);
     void dropIfEmpty(Room &room);
     bool save(const Room &room);
-    Room *findRoom(const Jid &roomJid);
-    Room *findRoom(const QString &roomJid);
+    Room *findRoom(const Jid &roomJid) const;      // any form of the room's JID
+    Room *findRoom(const QString &roomJid) const;  // the bare room JID
     void audit(const QString &action, const QString &target, const QString &reason, const QString &actor);
     void endSession(Session *session);
 
