@@ -129,6 +129,21 @@ class Server:
         self.cleanup()
 
 
+HTTPS_RE = re.compile(r"^listening https 127\.0\.0\.1:(\d+)$")
+
+
+def https_port(server, timeout=20):
+    """The port of the server's `listening https 127.0.0.1:PORT` line."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in list(server.output):
+            m = HTTPS_RE.match(line.rstrip("\n"))
+            if m:
+                return int(m.group(1))
+        time.sleep(0.05)
+    raise AssertionError("no 'listening https' line:\n" + "".join(server.output))
+
+
 def insecure_context():
     ctx = ssl.create_default_context()
     ctx.check_hostname = False

@@ -29,7 +29,8 @@ def ensure_xmppjs(test):
                      "while the npm registry can be reached):\n" + result.stdout + result.stderr)
 
 
-class TlsClients(ServerTestCase):
+class ClientTestHelpers:
+    """A client session's row in `sessions --json`, and bob on TCP waiting for a greeting."""
 
     async def session_of(self, jid):
         sessions = await asyncio.to_thread(self.server.sessions)
@@ -48,6 +49,9 @@ class TlsClients(ServerTestCase):
         bob.add_event_handler("message", on_message)
         await bob.online()
         return bob, got
+
+
+class TlsClients(ClientTestHelpers, ServerTestCase):
 
     async def aioxmpp_login(self, port, connector, resource, direct_tls):
         bob, got = await self.bob_waits_for("hello from aioxmpp " + resource)

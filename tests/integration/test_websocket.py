@@ -10,18 +10,14 @@ import asyncio
 import base64
 import json
 import os
-import re
 import ssl
-import subprocess
 import tempfile
-import time
 import urllib.request
 
-from harness import DOMAIN, ServerTestCase, main, wait_for
-from test_tls_clients import NPM_DIR, ensure_xmppjs
+from harness import DOMAIN, ServerTestCase, https_port, main, wait_for
+from test_tls_clients import NPM_DIR, ClientTestHelpers, ensure_xmppjs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HTTPS_RE = re.compile(r"^listening https 127\.0\.0\.1:(\d+)$")
 FRAMING = "urn:ietf:params:xml:ns:xmpp-framing"
 OPEN = f"<open xmlns='{FRAMING}' to='{DOMAIN}' version='1.0'/>"
 
@@ -32,40 +28,13 @@ def ensure_stanzajs(test):
         test.fail("npm package stanza is missing from tests/npm (run scripts/setup-deps.sh --test)")
 
 
-class WebSocketClients(ServerTestCase):
+class WebSocketClients(ClientTestHelpers, ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        deadline = time.monotonic() + 15
-        cls.https_port = None
-        while cls.https_port is None and time.monotonic() < deadline:
-            for line in list(cls.server.output):
-                m = HTTPS_RE.match(line.strip())
-                if m:
-                    cls.https_port = int(m.group(1))
-            time.sleep(0.05)
-        if cls.https_port is None:
-            raise RuntimeError("no 'listening https' line:\n" + "".join(cls.server.output))
+        cls.https_port = https_port(cls.server, timeout=15)
         cls.url = f"wss://127.0.0.1:{cls.https_port}/xmpp-websocket"
-
-    async def session_of(self, jid):
-        sessions = await asyncio.to_thread(self.server.sessions)
-        mine = [s for s in sessions if s["jid"] == jid]
-        self.assertEqual(len(mine), 1, sessions)
-        return mine[0]
-
-    async def bob_waits_for(self, text):
-        bob = self.client("bob", resource="slix")
-        got = asyncio.get_running_loop().create_future()
-
-        def on_message(msg):
-            if msg["body"] == text and not got.done():
-                got.set_result(msg)
-
-        bob.add_event_handler("message", on_message)
-        await bob.online()
-        return bob, got
 
     async def web_client_login(self, script, user, password, resource, greeting):
         bob, got = await self.bob_waits_for(greeting)

@@ -5,25 +5,10 @@ the data directory is the trust anchor; the Host header and TLS name stay the do
 import asyncio
 import http.client
 import os
-import re
 import ssl
-import time
 import urllib.parse
 
-HTTPS_RE = re.compile(r"^listening https 127\.0\.0\.1:(\d+)$")
-
-
-def https_port(server, timeout=20):
-    """The port of the server's `listening https 127.0.0.1:PORT` line."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in list(server.output):
-            m = HTTPS_RE.match(line.rstrip("\n"))
-            if m:
-                return int(m.group(1))
-        time.sleep(0.05)
-    raise AssertionError("no 'listening https' line:\n" + "".join(server.output))
-
+from harness import https_port  # noqa: F401 (the upload tests take it from here)
 
 def certificate_path(server, domain="localhost"):
     return os.path.join(server.data_dir, f"{domain}.crt")
